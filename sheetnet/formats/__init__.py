@@ -1,0 +1,83 @@
+"""File formats: one module per format, each with the same small interface.
+
+A reading module has ``read(path) -> Book``; a writing module has a ``Writer`` class used as
+``with Writer(file) as w: w.sheet(name); w.row(r, values, templates) ...`` where ``values``
+and ``templates`` run from column 1 (None: an empty cell, or no formula) and templates are
+formula templates in the neutral form of :mod:`sheetnet.layout`.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import zipfile
+from contextlib import contextmanager
+from pathlib import Path
+
+from ..errors import SheetnetError
+from ..grid import Book
+
+READABLE = (".ods", ".xlsx", ".xls")
+WRITABLE = (".ods", ".xlsx", ".csv")
+
+
+def _module(suffix: str):
+    from . import csv, ods, xls, xlsx
+
+    return {".ods": ods, ".xlsx": xlsx, ".xls": xls, ".csv": csv}[suffix]
+
+
+def suffix_of(path, allowed) -> str:
+    suffix = Path(path).suffix.lower()
+    if suffix not in allowed:
+        raise SheetnetError(f"unsupported file type {suffix or '(none)'!r}; use one of {', '.join(allowed)}",
+                            file=path)
+    return suffix
+
+
+def read(path) -> Book:
+    """Read every sheet of a workbook: cached values and formulas."""
+    path = Path(path)
+    suffix = suffix_of(path, READABLE)
+    if path.is_dir():
+        raise SheetnetError("is a folder, not a workbook", file=path)
+    if not path.exists():
+        raise SheetnetError("no such file", file=path)
+    try:
+        return _module(suffix).read(path)
+    except SheetnetError as e:
+        raise e.located(file=path) from None
+    except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile) as e:
+        raise SheetnetError(f"not a valid {suffix} file (broken zip: {e})", file=path) from None
+    except OSError as e:
+        raise SheetnetError(f"cannot read: {e.strerror or e}", file=path) from None
+
+
+def writer(path):
+    """The Writer class for a path's extension."""
+    return _module(suffix_of(path, WRITABLE)).Writer
+
+
+@contextmanager
+def atomic(path):
+    """A binary file to write that appears at path only when complete.
+
+    It is written in path's folder under a temporary name and moved into place at the end,
+    so that an interrupted write leaves the old file or nothing, never half a file.
+    """
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise SheetnetError("the output folder does not exist", file=path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+    except OSError as e:
+        raise SheetnetError(f"cannot write in the output folder: {e.strerror or e}", file=path) from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            yield f
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise

@@ -1,0 +1,306 @@
+"""OpenDocument spreadsheets (.ods): a streaming reader and a streaming writer.
+
+Formulas are OpenFormula (``of:=[.C8]*[.E8]``) in the file and the package's neutral
+Excel A1 form (``C8*E8``) everywhere else; the two translations live here.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+
+from ..errors import SheetnetError
+from ..grid import Book, Cell, Sheet
+from ._xml import escape, parse
+
+TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
+
+MAX_ROWS = 1 << 20  # LibreOffice's own limit; a file that declares more is hostile or broken
+MAX_COLS = 16384
+MAX_CELLS = 50_000_000
+
+# -- formulas -----------------------------------------------------------------------------------
+
+_OF_REF = re.compile(r"\[(\$?(?:'[^']*'|[^.\[\]:']*))?\.(\$?[A-Za-z]+\$?\d+)(?::(?:\$?(?:'[^']*'|[^.\[\]:']*))?\.(\$?[A-Za-z]+\$?\d+))?\]")
+
+
+def _neutral_ref(m: re.Match) -> str:
+    sheet, first, last = m.group(1), m.group(2), m.group(3)
+    prefix = sheet.lstrip("$") + "!" if sheet else ""
+    return prefix + first + (":" + last if last else "")
+
+
+def from_openformula(text: str) -> str:
+    """'of:=[.C8]*[.$A$8]' -> 'C8*$A$8'."""
+    for prefix in ("of:=", "oooc:=", "msoxl:=", "="):
+        if text.startswith(prefix):
+            text = text[len(prefix):]
+            break
+    return _OF_REF.sub(_neutral_ref, text).replace(";", ",")
+
+
+_A1_REF = re.compile(r"(\$?[A-Z]{1,3}\$?(?:\d+|\{[rp]\}))(?![\w(])")
+
+
+def to_openformula(neutral: str) -> str:
+    """'C{p}*$A$8' -> 'of:=[.C{p}]*[.$A$8]' (placeholders pass through)."""
+    return "of:=" + _A1_REF.sub(r"[.\1]", neutral).replace(",", ";")
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+
+class _Reader:
+    """expat callbacks that fill Sheets from content.xml."""
+
+    def __init__(self):
+        self.sheets: list[Sheet] = []
+        self.sheet = None
+        self.row = 0
+        self.col = 0
+        self.cells = 0
+        self.row_cells = None
+        self.row_repeat = 1
+        self.cell = None  # [value_type, value, formula, repeat, texts] of the cell being read
+        self.paragraphs = None
+        self.skip = 0  # depth inside annotations, whose text is not the cell's
+
+    def start(self, name, attrs):
+        if self.skip:
+            self.skip += 1
+        elif name == TABLE + "table-cell" or name == TABLE + "covered-table-cell":
+            repeat = _count(attrs.get(TABLE + "number-columns-repeated"), MAX_COLS, "columns repeated")
+            self.cell = [attrs.get(OFFICE + "value-type"), attrs, attrs.get(TABLE + "formula"), repeat, []]
+        elif name == TEXT + "p" and self.cell is not None:
+            self.cell[4].append([])
+        elif name == TEXT + "s" and self.cell is not None and self.cell[4]:
+            self.cell[4][-1].append(" " * _count(attrs.get(TEXT + "c"), 10_000, "spaces"))
+        elif name == OFFICE + "annotation":
+            self.skip = 1
+        elif name == TABLE + "table-row":
+            self.row_repeat = _count(attrs.get(TABLE + "number-rows-repeated"), MAX_ROWS, "rows repeated")
+            self.row_cells = {}
+            self.col = 0
+        elif name == TABLE + "table":
+            if len(self.sheets) >= 10_000:
+                raise SheetnetError("more than 10,000 sheets")
+            self.sheet = Sheet(attrs.get(TABLE + "name", f"Sheet{len(self.sheets) + 1}"))
+            self.sheets.append(self.sheet)
+            self.row = 0
+
+    def text(self, data):
+        if self.cell is not None and self.cell[4] and not self.skip:
+            self.cell[4][-1].append(data)
+
+    def end(self, name):
+        if self.skip:
+            self.skip -= 1
+        elif name == TABLE + "table-cell" or name == TABLE + "covered-table-cell":
+            self._end_cell()
+        elif name == TABLE + "table-row":
+            self._end_row()
+        elif name == TABLE + "table":
+            self.sheet = None
+
+    def _end_cell(self):
+        value_type, attrs, formula, repeat, paragraphs = self.cell
+        self.cell = None
+        value = _value(value_type, attrs, paragraphs)
+        if value is not None or formula is not None:
+            cell = Cell(value, from_openformula(formula) if formula else None)
+            self.cells += repeat * self.row_repeat
+            if self.cells > MAX_CELLS:
+                raise SheetnetError(f"more than {MAX_CELLS:,} cells")
+            for k in range(repeat):
+                self.row_cells[self.col + 1 + k] = cell
+        self.col += repeat
+        if self.col > MAX_COLS:
+            raise SheetnetError(f"a row of more than {MAX_COLS:,} columns")
+
+    def _end_row(self):
+        if self.sheet is None:
+            return
+        if self.row_cells:
+            for k in range(self.row_repeat):
+                self.sheet.rows[self.row + 1 + k] = self.row_cells if k == 0 else dict(self.row_cells)
+        self.row += self.row_repeat
+        if self.row > MAX_ROWS:
+            raise SheetnetError(f"sheet {self.sheet.name!r} has more than {MAX_ROWS:,} rows")
+
+
+def _count(text, limit: int, what: str) -> int:
+    if text is None:
+        return 1
+    try:
+        n = int(text)
+    except ValueError:
+        raise SheetnetError(f"bad number of {what}: {text!r}") from None
+    if not 1 <= n <= limit:
+        raise SheetnetError(f"{n:,} {what} (at most {limit:,} allowed)")
+    return n
+
+
+def _value(value_type, attrs, paragraphs):
+    if value_type in ("float", "percentage", "currency"):
+        raw = attrs.get(OFFICE + "value")
+        try:
+            return float(raw)
+        except (TypeError, ValueError):
+            return "".join("".join(p) for p in paragraphs) or raw
+    if value_type == "boolean":
+        return attrs.get(OFFICE + "boolean-value") == "true"
+    if paragraphs:
+        return "\n".join("".join(p) for p in paragraphs)
+    return None
+
+
+def read(path) -> Book:
+    with zipfile.ZipFile(path) as z:
+        if "content.xml" not in z.namelist():
+            raise SheetnetError("not an OpenDocument spreadsheet (no content.xml)")
+        info = z.getinfo("content.xml")
+        if info.file_size > 2_000_000_000:
+            raise SheetnetError(f"content.xml inflates to {info.file_size:,} bytes")
+        reader = _Reader()
+        with z.open(info) as stream:
+            parse(_Bounded(stream, 2_000_000_000, "content.xml"), reader.start, reader.end, reader.text,
+                  member="content.xml")
+    return Book(str(path), reader.sheets)
+
+
+class _Bounded:
+    """A stream that refuses to yield more than a limit, whatever the zip header claimed."""
+
+    def __init__(self, stream, limit: int, member: str):
+        self.stream, self.left, self.member = stream, limit, member
+
+    def read(self, n):
+        data = self.stream.read(n)
+        self.left -= len(data)
+        if self.left < 0:
+            raise SheetnetError(f"{self.member} inflates beyond the size allowed")
+        return data
+
+
+# -- writing ------------------------------------------------------------------------------------
+
+_NS = (
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+    'xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0" '
+    'xmlns:of="urn:oasis:names:tc:opendocument:xmlns:of:1.2" '
+    'xmlns:calcext="urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0" '
+    'office:version="1.3"'
+)
+
+_MANIFEST = """<?xml version="1.0" encoding="UTF-8"?>
+<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.3">
+ <manifest:file-entry manifest:full-path="/" manifest:version="1.3" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>
+ <manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>
+ <manifest:file-entry manifest:full-path="styles.xml" manifest:media-type="text/xml"/>
+</manifest:manifest>
+"""
+
+_STYLES = f"""<?xml version="1.0" encoding="UTF-8"?>
+<office:document-styles {_NS}><office:styles/></office:document-styles>
+"""
+
+
+class Writer:
+    """Writes sheets row by row into content.xml as they come; memory does not grow with rows."""
+
+    def __init__(self, file):
+        self.file = file
+        self.zip = None
+        self.out = None
+        self.row_no = 0
+        self.compiled = {}
+
+    def __enter__(self):
+        self.zip = zipfile.ZipFile(self.file, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
+        self.zip.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet",
+                          compress_type=zipfile.ZIP_STORED)
+        self.zip.writestr("META-INF/manifest.xml", _MANIFEST)
+        self.zip.writestr("styles.xml", _STYLES)
+        self.out = self.zip.open("content.xml", "w", force_zip64=True)
+        self._write(f'<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content {_NS}>'
+                    "<office:body><office:spreadsheet>")
+        self.in_table = False
+        return self
+
+    def _write(self, text: str) -> None:
+        self.out.write(text.encode())
+
+    def sheet(self, name: str) -> None:
+        self._close_table()
+        self._write(f'<table:table table:name="{escape(name)}">')
+        self.in_table = True
+        self.row_no = 0
+
+    def _close_table(self):
+        if self.in_table:
+            self._write("</table:table>")
+
+    def row(self, r: int, values: list, templates: list | None = None) -> None:
+        """Write row r (ascending, from 1): values from column 1, with formula templates."""
+        if r > self.row_no + 1:
+            self._write(f'<table:table-row table:number-rows-repeated="{r - self.row_no - 1}">'
+                        "<table:table-cell/></table:table-row>")
+        self.row_no = r
+        if all(v is None or type(v) is float for v in values):
+            key = (id(templates), tuple(v is None for v in values))
+            compiled = self.compiled.get(key)
+            if compiled is None:
+                compiled = self.compiled[key] = (_compile_row(values, templates), templates)
+            self._write(compiled[0].format(*values, r=r, p=r - 1))
+        else:
+            self._write(_plain_row(values, templates, r))
+
+    def __exit__(self, kind, *_):
+        if kind is None:
+            self._close_table()
+            self._write("</office:spreadsheet></office:body></office:document-content>")
+        self.out.close()
+        self.zip.close()
+
+
+def _compile_row(values, templates) -> str:
+    """A str.format template for a whole row of numbers: {k!r} is value k, {r} and {p} the rows."""
+    parts, empty = ["<table:table-row>"], 0
+    for k, v in enumerate(values):
+        t = templates[k] if templates else None
+        if v is None and t is None:
+            empty += 1
+            continue
+        if empty:
+            parts.append(f'<table:table-cell table:number-columns-repeated="{empty}"/>')
+            empty = 0
+        formula = f' table:formula="{escape(to_openformula(t))}"' if t else ""
+        parts.append(f'<table:table-cell{formula} office:value-type="float" office:value="{{{k}!r}}"/>')
+    parts.append("</table:table-row>")
+    return "".join(parts)
+
+
+def _plain_row(values, templates, r) -> str:
+    """A row of any values (captions, labels), not compiled: header rows are few."""
+    parts, empty = ["<table:table-row>"], 0
+    for k, v in enumerate(values):
+        t = templates[k] if templates else None
+        if v is None and t is None:
+            empty += 1
+            continue
+        if empty:
+            parts.append(f'<table:table-cell table:number-columns-repeated="{empty}"/>')
+            empty = 0
+        formula = f' table:formula="{escape(to_openformula(t).format(r=r, p=r - 1))}"' if t else ""
+        if isinstance(v, str):
+            parts.append(f'<table:table-cell{formula} office:value-type="string"><text:p>{escape(v)}</text:p>'
+                         "</table:table-cell>")
+        else:
+            parts.append(f'<table:table-cell{formula} office:value-type="float" office:value="{float(v)!r}"/>')
+    parts.append("</table:table-row>")
+    return "".join(parts)

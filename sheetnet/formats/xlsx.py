@@ -1,0 +1,335 @@
+"""Office Open XML workbooks (.xlsx): a streaming reader and a streaming writer.
+
+Formulas in .xlsx are already in the package's neutral form (Excel A1 without '=').
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import zipfile
+
+from ..errors import SheetnetError
+from ..grid import Book, Cell, Sheet, column_letters, parse_address
+from ._xml import escape, parse
+from .ods import MAX_CELLS, MAX_COLS, MAX_ROWS, _Bounded
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships}"
+MAX_PART = 2_000_000_000
+MAX_SHEETS = 10_000
+
+# -- reading ------------------------------------------------------------------------------------
+
+
+def _collect(z: zipfile.ZipFile, member: str, wanted: str, keys: tuple) -> list:
+    """The attributes `keys` of every element named `wanted` in a small part."""
+    found = []
+
+    def start(name, attrs):
+        if name == wanted:
+            if len(found) >= MAX_SHEETS:
+                raise SheetnetError(f"more than {MAX_SHEETS:,} sheets")
+            found.append(tuple(attrs.get(k) for k in keys))
+
+    with z.open(member) as stream:
+        parse(_Bounded(stream, 100_000_000, member), start, lambda name: None, member=member)
+    return found
+
+
+def _shared_strings(z: zipfile.ZipFile) -> list:
+    if "xl/sharedStrings.xml" not in z.namelist():
+        return []
+    strings, current, inside = [], [], [False]
+
+    def start(name, attrs):
+        if name == MAIN + "si":
+            current.clear()
+        elif name == MAIN + "t":
+            inside[0] = True
+        elif name == MAIN + "rPh":  # phonetic hints are not part of the text
+            inside[0] = None
+
+    def end(name):
+        if name == MAIN + "si":
+            strings.append("".join(current))
+        elif name == MAIN + "t" and inside[0]:
+            inside[0] = False
+        elif name == MAIN + "rPh":
+            inside[0] = False
+
+    def text(data):
+        if inside[0]:
+            current.append(data)
+
+    with z.open("xl/sharedStrings.xml") as stream:
+        parse(_Bounded(stream, MAX_PART, "sharedStrings.xml"), start, end, text, member="xl/sharedStrings.xml")
+    return strings
+
+
+_SHIFTABLE = re.compile(r"(?<![A-Za-z_!])(\$?)([A-Z]{1,3})(\$?)(\d+)(?![\w(])")
+
+
+def shift(formula: str, rows: int, cols: int) -> str:
+    """A formula moved by rows and cols, relative references following (shared formulas)."""
+
+    def move(m):
+        dc, col, dr, row = m.groups()
+        from ..grid import column_number
+
+        col = col if dc else column_letters(column_number(col) + cols)
+        row = row if dr else str(int(row) + rows)
+        return f"{dc}{col}{dr}{row}"
+
+    return _SHIFTABLE.sub(move, formula)
+
+
+class _SheetReader:
+    def __init__(self, sheet: Sheet, strings: list, budget: list):
+        self.sheet, self.strings, self.budget = sheet, strings, budget
+        self.shared = {}  # si -> (formula, row, col) of the master cell
+        self.cell = None  # [row, col, type, formula attrs]
+        self.buffer = None
+        self.value = self.formula = self.inline = None
+        self.row = 0
+        self.col = 0
+
+    def start(self, name, attrs):
+        if name == MAIN + "c":
+            ref = attrs.get("r")
+            if ref:
+                try:
+                    row, col = parse_address(ref)
+                except ValueError:
+                    raise SheetnetError(f"bad cell reference {ref!r}") from None
+            else:
+                row, col = self.row, self.col + 1
+            if row > MAX_ROWS or col > MAX_COLS:
+                raise SheetnetError(f"cell {ref} lies beyond the largest sheet ({MAX_ROWS:,} rows)")
+            self.col = col
+            self.cell = [row, col, attrs.get("t", "n"), None]
+            self.value = self.formula = self.inline = None
+        elif name == MAIN + "row":
+            r = attrs.get("r")
+            self.row = int(r) if r and r.isdigit() else self.row + 1
+            self.col = 0
+        elif self.cell is not None and name in (MAIN + "v", MAIN + "f", MAIN + "t"):
+            self.buffer = []
+            if name == MAIN + "f":
+                self.cell[3] = attrs
+
+    def text(self, data):
+        if self.buffer is not None:
+            self.buffer.append(data)
+
+    def end(self, name):
+        if name == MAIN + "v":
+            self.value, self.buffer = "".join(self.buffer), None
+        elif name == MAIN + "f":
+            self.formula, self.buffer = "".join(self.buffer), None
+        elif name == MAIN + "t" and self.buffer is not None:
+            self.inline = (self.inline or "") + "".join(self.buffer)
+            self.buffer = None
+        elif name == MAIN + "c":
+            self._end_cell()
+
+    def _end_cell(self):
+        row, col, kind, fattrs = self.cell
+        self.cell = None
+        formula = self._formula(row, col, fattrs)
+        value = self._value(kind, row, col)
+        if value is None and formula is None:
+            return
+        self.budget[0] += 1
+        if self.budget[0] > MAX_CELLS:
+            raise SheetnetError(f"more than {MAX_CELLS:,} cells")
+        self.sheet.set(row, col, Cell(value, formula))
+
+    def _formula(self, row, col, fattrs):
+        if fattrs is None:
+            return None
+        formula = self.formula or None
+        if fattrs.get("t") == "shared" and fattrs.get("si") is not None:
+            si = fattrs["si"]
+            if formula:
+                self.shared[si] = (formula, row, col)
+            elif si in self.shared:
+                master, r0, c0 = self.shared[si]
+                formula = shift(master, row - r0, col - c0)
+        return formula
+
+    def _value(self, kind, row, col):
+        v = self.value
+        if kind == "inlineStr":
+            return self.inline
+        if v is None:
+            return None
+        if kind == "s":
+            try:
+                return self.strings[int(v)]
+            except (ValueError, IndexError):
+                raise SheetnetError(f"shared string {v!r} does not exist",
+                                    cell=f"{column_letters(col)}{row}") from None
+        if kind in ("str", "e"):
+            return v
+        if kind == "b":
+            return v == "1"
+        try:
+            return float(v)
+        except ValueError:
+            return v
+
+
+def read(path) -> Book:
+    with zipfile.ZipFile(path) as z:
+        names = set(z.namelist())
+        if "xl/workbook.xml" not in names:
+            raise SheetnetError("not an Excel workbook (no xl/workbook.xml)")
+        sheets = _collect(z, "xl/workbook.xml", MAIN + "sheet", ("name", REL + "id"))
+        targets = {}
+        if "xl/_rels/workbook.xml.rels" in names:
+            targets = dict(_collect(z, "xl/_rels/workbook.xml.rels", PKG_REL + "Relationship", ("Id", "Target")))
+        strings = _shared_strings(z)
+        book, budget = Book(str(path), []), [0]
+        for n, (name, rid) in enumerate(sheets, 1):
+            target = targets.get(rid) or f"worksheets/sheet{n}.xml"
+            member = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+            if member not in names:
+                raise SheetnetError(f"sheet {name!r} has no part {member}")
+            sheet = Sheet(name or f"Sheet{n}")
+            reader = _SheetReader(sheet, strings, budget)
+            with z.open(member) as stream:
+                parse(_Bounded(stream, MAX_PART, member), reader.start, reader.end, reader.text, member=member)
+            book.sheets.append(sheet)
+    return book
+
+
+# -- writing ------------------------------------------------------------------------------------
+
+_CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">
+<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>
+<Default Extension="xml" ContentType="application/xml"/>
+<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>
+<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>
+{sheets}</Types>"""
+
+_ROOT_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
+<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>
+</Relationships>"""
+
+_STYLES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">
+<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>
+<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>
+<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>
+<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>
+<cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs>
+<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>
+</styleSheet>"""
+
+_SHEET_HEAD = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+               '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+               'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheetData>')
+
+_BAD_NAME = re.compile(r"[\[\]:*?/\\]")
+
+
+class Writer:
+    """Writes each sheet's rows into its worksheet part as they come."""
+
+    def __init__(self, file):
+        self.file = file
+        self.names = []
+        self.out = None
+        self.compiled = {}
+
+    def __enter__(self):
+        self.zip = zipfile.ZipFile(self.file, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
+        return self
+
+    def _write(self, text: str) -> None:
+        self.out.write(text.encode())
+
+    def sheet(self, name: str) -> None:
+        if len(name) > 31 or _BAD_NAME.search(name):
+            raise SheetnetError(f"{name!r} cannot name an Excel sheet (at most 31 characters, none of []:*?/\\)")
+        self._close_sheet()
+        self.names.append(name)
+        self.out = self.zip.open(f"xl/worksheets/sheet{len(self.names)}.xml", "w", force_zip64=True)
+        self._write(_SHEET_HEAD)
+
+    def _close_sheet(self):
+        if self.out is not None:
+            self._write("</sheetData></worksheet>")
+            self.out.close()
+            self.out = None
+
+    def row(self, r: int, values: list, templates: list | None = None) -> None:
+        """Write row r (ascending, from 1): values from column 1, with formula templates."""
+        if all(v is None or type(v) is float for v in values):
+            key = (id(templates), tuple(v is None for v in values))
+            compiled = self.compiled.get(key)
+            if compiled is None:
+                compiled = self.compiled[key] = (_compile_row(values, templates), templates)
+            self._write(compiled[0].format(*values, r=r, p=r - 1))
+        else:
+            self._write(_plain_row(values, templates, r))
+
+    def __exit__(self, kind, *_):
+        self._close_sheet()
+        if kind is None:
+            self._finish()
+        self.zip.close()
+
+    def _finish(self):
+        n = len(self.names)
+        overrides = "".join(
+            f'<Override PartName="/xl/worksheets/sheet{k}.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>\n'
+            for k in range(1, n + 1))
+        self.zip.writestr("[Content_Types].xml", _CONTENT_TYPES.format(sheets=overrides))
+        self.zip.writestr("_rels/.rels", _ROOT_RELS)
+        self.zip.writestr("xl/styles.xml", _STYLES)
+        sheets = "".join(f'<sheet name="{escape(name)}" sheetId="{k}" r:id="rId{k}"/>'
+                         for k, name in enumerate(self.names, 1))
+        self.zip.writestr("xl/workbook.xml", (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+            'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+            f"<sheets>{sheets}</sheets></workbook>"))
+        rels = "".join(
+            f'<Relationship Id="rId{k}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+            f'worksheet" Target="worksheets/sheet{k}.xml"/>' for k in range(1, n + 1))
+        rels += (f'<Relationship Id="rId{n + 1}" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                 'relationships/styles" Target="styles.xml"/>')
+        self.zip.writestr("xl/_rels/workbook.xml.rels", (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{rels}'
+            "</Relationships>"))
+
+
+def _cell(k: int, v, t, r, number=None) -> str:
+    """One <c>: a string, or a number (given as its text) with an optional formula."""
+    ref = f"{column_letters(k + 1)}{r}"
+    if number is None:
+        return f'<c r="{ref}" t="inlineStr"><is><t>{escape(v)}</t></is></c>'
+    formula = f"<f>{escape(t)}</f>" if t else ""
+    return f'<c r="{ref}">{formula}<v>{number}</v></c>'
+
+
+def _compile_row(values, templates) -> str:
+    """A str.format template for a whole row of numbers: {k!r} is value k, {r} and {p} the rows."""
+    cells = "".join(_cell(k, v, templates[k] if templates else None, "{r}", number=f"{{{k}!r}}")
+                    for k, v in enumerate(values) if v is not None)
+    return f'<row r="{{r}}">{cells}</row>'
+
+
+def _plain_row(values, templates, r) -> str:
+    cells = "".join(
+        _cell(k, v, templates[k].format(r=r, p=r - 1) if templates and templates[k] else None, r,
+              number=None if isinstance(v, str) else repr(float(v)))
+        for k, v in enumerate(values) if v is not None)
+    return f'<row r="{r}">{cells}</row>'

@@ -1,0 +1,359 @@
+"""The classic Simple_Neural_Net layout: which cell holds what, and the formula of each.
+
+This is the only module that knows cell positions. A :class:`Layout` is a column plan
+built from the layer sizes plus the rows of the header; :func:`find` reads one from a
+sheet by its captions and labels, and :meth:`Layout.row` lays an iteration out as the
+values and formula templates of one row. Templates are formulas in the package's
+neutral form (Excel A1 syntax without '=') in which ``{r}`` stands for the row's number
+and ``{p}`` for the previous row's; ``template.format(r=9, p=8)`` gives the formula.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .errors import SheetnetError
+from .grid import Sheet, address, column_letters
+from .network import Iteration, Network, Problem
+
+LEARNING_RATE = "Learning rate"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the plan. ``j`` is the neuron (or target) index, ``i`` the source
+    neuron of a weight or change (``i == n_{l-1}`` is the bias)."""
+
+    kind: str  # input, weight, activation, delta, target, cost, change
+    layer: int
+    j: int = 0
+    i: int = 0
+    col: int = 0
+
+    @property
+    def letter(self) -> str:
+        return column_letters(self.col)
+
+    def describe(self, bias: int | None = None) -> str:
+        """What the column holds, in words, e.g. 'w01 of layer 1'."""
+        if self.kind in ("weight", "change"):
+            name = f"w{_weight_indices(self.j, self.i, 9)}"
+            if self.kind == "change":
+                name = f"dC/d{name}"
+            return f"{name} of layer {self.layer}" + (" (bias)" if self.i == bias else "")
+        return {
+            "input": f"input a{self.j} (layer 0)",
+            "activation": f"activation a{self.j} of layer {self.layer}",
+            "delta": f"delta δ{self.j} of layer {self.layer}",
+            "target": f"target T{self.j}",
+            "cost": "cost C",
+        }[self.kind]
+
+
+def _weight_indices(j: int, i: int, largest: int) -> str:
+    """'01' while every index is a single digit, '12,3' once one may not be."""
+    return f"{j},{i}" if largest >= 10 else f"{j}{i}"
+
+
+@dataclass
+class Layout:
+    """Where one network sits in a sheet."""
+
+    sizes: tuple
+    changes: bool = True  # whether the dC/dW groups follow the cost
+    first_col: int = 3
+    lr_col: int = 1
+    caption_row: int = 4
+    role_row: int = 5
+    label_row: int = 6
+    first_row: int = 8
+    columns: list = field(init=False)
+    lookup: dict = field(init=False, repr=False)
+
+    def __post_init__(self):
+        self.sizes = tuple(int(n) for n in self.sizes)
+        if len(self.sizes) < 2 or min(self.sizes) < 1:
+            raise SheetnetError(f"a network needs at least two layers of at least one neuron, not {self.sizes}")
+        kinds = [("input", 0, j, 0) for j in range(self.sizes[0])]
+        for l in range(1, self.L + 1):
+            kinds += [("weight", l, j, i) for j, i in self._weights(l)]
+            kinds += [("activation", l, j, 0) for j in range(self.sizes[l])]
+            kinds += [("delta", l, j, 0) for j in range(self.sizes[l])]
+        kinds += [("target", self.L, j, 0) for j in range(self.sizes[-1])]
+        kinds.append(("cost", self.L, 0, 0))
+        if self.changes:
+            for l in range(1, self.L + 1):
+                kinds += [("change", l, j, i) for j, i in self._weights(l)]
+        self.columns = [Column(k, l, j, i, self.first_col + n) for n, (k, l, j, i) in enumerate(kinds)]
+        self.lookup = {(c.kind, c.layer, c.j, c.i): c for c in self.columns}
+
+    @property
+    def L(self) -> int:
+        return len(self.sizes) - 1
+
+    def _weights(self, l: int):
+        return [(j, i) for j in range(self.sizes[l]) for i in range(self.sizes[l - 1] + 1)]
+
+    def at(self, kind: str, layer: int, j: int = 0, i: int = 0) -> Column:
+        return self.lookup[(kind, layer, j, i)]
+
+    @property
+    def last_col(self) -> int:
+        return self.columns[-1].col
+
+    @property
+    def lr_address(self) -> str:
+        return address(self.first_row, self.lr_col)
+
+    def iteration_of(self, row: int) -> int:
+        """The iteration a data row shows, counting from 1 at the first data row."""
+        return row - self.first_row + 1
+
+    # -- labels and captions -------------------------------------------------------------
+
+    def label(self, c: Column) -> str:
+        if c.kind in ("weight", "change"):
+            largest = max(self.sizes[c.layer], self.sizes[c.layer - 1] + 1) - 1
+            return "w" + _weight_indices(c.j, c.i, largest)
+        return {"input": "a", "activation": "a", "delta": "δ", "target": "T"}.get(c.kind, "") + (
+            "C" if c.kind == "cost" else str(c.j)
+        )
+
+    def header(self) -> dict:
+        """{(row, col): text} of every caption and label."""
+        cells = {(self.label_row, self.lr_col): LEARNING_RATE}
+        for c in self.columns:
+            cells[(self.label_row, c.col)] = self.label(c)
+        first = self.at("input", 0).col
+        cells[(self.caption_row, first)] = "Layer 0"
+        cells[(self.role_row, first)] = "Input"
+        for l in range(1, self.L + 1):
+            cells[(self.caption_row, self.at("weight", l).col)] = f"Layer {l}"
+            if self.changes:
+                cells[(self.caption_row, self.at("change", l).col)] = f"dC/dW({l})"
+        cells[(self.role_row, self.at("activation", self.L).col)] = "Output"
+        cells[(self.role_row, self.at("target", self.L).col)] = "Target"
+        cells[(self.role_row, self.at("cost", self.L).col)] = "Cost"
+        return cells
+
+    # -- formulas ---------------------------------------------------------------------------
+
+    def formula(self, c: Column, first: bool) -> str | None:
+        """The template of column c in the first data row (first=True) or a later one.
+
+        None where the cell holds a plain number: inputs, weights and targets of the first row.
+        """
+        ref = lambda kind, layer, j=0, i=0, row="r": f"{self.at(kind, layer, j, i).letter}{{{row}}}"
+        if c.kind in ("input", "target", "weight") and first:
+            return None
+        if c.kind in ("input", "target"):
+            return ref(c.kind, c.layer, c.j, row="p")
+        if c.kind == "weight":  # w(r) = w(r-1) - γ δ_j a_i, from the row above
+            lr = f"${column_letters(self.lr_col)}${self.first_row}"
+            step = f"{c.letter}{{p}}-{lr}*{ref('delta', c.layer, c.j, row='p')}"
+            return step if c.i == self.sizes[c.layer - 1] else step + "*" + self._source(c.layer, c.i, "p")
+        if c.kind == "activation":
+            n = self.sizes[c.layer - 1]
+            terms = [f"{self._source(c.layer, i, 'r')}*{ref('weight', c.layer, c.j, i)}" for i in range(n)]
+            z = "+".join(terms + [ref("weight", c.layer, c.j, n)])
+            return f"1/(1+EXP(-({z})))"
+        if c.kind == "delta":
+            a = ref("activation", c.layer, c.j)
+            if c.layer == self.L:
+                return f"({a}-{ref('target', c.layer, c.j)})*{a}*(1-{a})"
+            k = range(self.sizes[c.layer + 1])
+            total = "+".join(f"{ref('delta', c.layer + 1, kk)}*{ref('weight', c.layer + 1, kk, c.j)}" for kk in k)
+            return f"{a}*(1-{a})*({total})"
+        if c.kind == "cost":
+            return "+".join(
+                f"0.5*({ref('activation', self.L, j)}-{ref('target', self.L, j)})^2" for j in range(self.sizes[-1])
+            )
+        if c.kind == "change":  # dC/dw_ji = δ_j a_i, and δ_j for the bias
+            d = ref("delta", c.layer, c.j)
+            return d if c.i == self.sizes[c.layer - 1] else f"{d}*{self._source(c.layer, c.i, 'r')}"
+        raise AssertionError(c.kind)
+
+    def _source(self, layer: int, i: int, row: str) -> str:
+        """The cell of a_i^(layer-1): an input for layer 1, an activation otherwise."""
+        kind = "input" if layer == 1 else "activation"
+        return f"{self.at(kind, layer - 1, i).letter}{{{row}}}"
+
+    def templates(self, first: bool) -> list:
+        """The formula templates of a data row, from column 1 to the last column."""
+        row = [None] * self.last_col
+        for c in self.columns:
+            row[c.col - 1] = self.formula(c, first)
+        return row
+
+    # -- values -----------------------------------------------------------------------------
+
+    def values(self, it: Iteration, inputs: np.ndarray) -> list:
+        """The numbers of one data row, from column 1 to the last column (None: empty)."""
+        parts = [inputs]
+        for l in range(1, self.L + 1):
+            parts += [it.W[l].ravel(), it.a[l], it.delta[l]]
+        parts += [it.T, [it.C]]
+        if self.changes:
+            parts += [it.change[l].ravel() for l in range(1, self.L + 1)]
+        return [None] * (self.first_col - 1) + np.concatenate(parts).tolist()
+
+
+# -- reading a layout off a sheet ------------------------------------------------------------
+
+def _text(value) -> str | None:
+    return value.strip() if isinstance(value, str) else None
+
+
+def _parse_label(text: str, where: str):
+    """('a', 0, None) for 'a0', ('w', 1, 2) for 'w12' or 'w1,2', ('C', None, None) for 'C'."""
+    t = text.strip()
+    if t == "C":
+        return ("C", None, None)
+    m = re.fullmatch(r"w(\d+),(\d+)", t) or re.fullmatch(r"w(\d)(\d)", t)
+    if m:
+        return ("w", int(m.group(1)), int(m.group(2)))
+    if re.fullmatch(r"w\d{3,}", t):
+        raise SheetnetError(f"weight label {t!r} is ambiguous; write it as w<j>,<i>", cell=where)
+    m = re.fullmatch(r"(a|δ|T|d)(\d+)", t)
+    if m:
+        return ({"d": "δ"}.get(m.group(1), m.group(1)), int(m.group(2)), None)
+    raise SheetnetError(f"unknown label {t!r}", cell=where)
+
+
+def find_label_row(sheet: Sheet):
+    """(row, col) of the 'Learning rate' label, or None when the sheet holds no network."""
+    for r in sorted(sheet.rows):
+        for c, cell in sorted(sheet.rows[r].items()):
+            if (_text(cell.value) or "").casefold() == LEARNING_RATE.casefold():
+                return r, c
+    return None
+
+
+def find(sheet: Sheet) -> tuple[Layout, Problem]:
+    """The layout of the network in a sheet and its initial state (the first data row)."""
+    found = find_label_row(sheet)
+    if found is None:
+        raise SheetnetError(f"no network found (no {LEARNING_RATE!r} label)", sheet=sheet.name)
+    label_row, lr_col = found
+    labels = sheet.rows[label_row]
+    first_col = min((c for c in labels if c > lr_col and _text(labels[c].value)), default=None)
+    if first_col is None:
+        raise SheetnetError("no column labels right of the learning rate label", sheet=sheet.name,
+                            cell=address(label_row, lr_col))
+    tokens = []
+    col = first_col
+    while _text(sheet.value(label_row, col)):
+        tokens.append((col, _parse_label(sheet.value(label_row, col), address(label_row, col))))
+        col += 1
+    sizes, changes = _sizes_from_labels(tokens, label_row, sheet.name)
+    first_row = next((r for r in sorted(sheet.rows) if r > label_row and sheet.value(r, first_col) is not None), None)
+    if first_row is None:
+        raise SheetnetError("no data row below the labels", sheet=sheet.name, cell=address(label_row + 1, first_col))
+    caption_row = _caption_row(sheet, label_row, first_col)
+    layout = Layout(sizes, changes=changes, first_col=first_col, lr_col=lr_col, caption_row=caption_row,
+                    role_row=label_row - 1, label_row=label_row, first_row=first_row)
+    return layout, _problem(sheet, layout)
+
+
+def _caption_row(sheet: Sheet, label_row: int, first_col: int) -> int:
+    for r in range(label_row - 1, 0, -1):
+        if (_text(sheet.value(r, first_col)) or "").casefold() == "layer 0":
+            return r
+    return label_row - 2
+
+
+def _sizes_from_labels(tokens, label_row: int, sheet_name: str):
+    """Layer sizes from the label sequence a.. (w.. a.. δ..)+ T.. C [w..]*, checking every label."""
+    pos = 0
+
+    def run(kind, most=None):
+        """The consecutive labels of one kind from pos (at most `most` of them)."""
+        nonlocal pos
+        start = pos
+        while pos < len(tokens) and tokens[pos][1][0] == kind and (most is None or pos - start < most):
+            pos += 1
+        return tokens[start:pos]
+
+    def fail(message, at=None):
+        at = tokens[min(pos, len(tokens) - 1)][0] if at is None else at
+        raise SheetnetError(message, sheet=sheet_name, cell=address(label_row, at))
+
+    def expect_indices(run_, expected, what):
+        for (col, (_, j, i)), want in zip(run_, expected):
+            if (j, i) != want:
+                shown = f"{want[0]}" if want[1] is None else f"{want[0]}{want[1]}"
+                fail(f"expected the label of {what} index {shown} here", col)
+        if len(run_) != len(expected):
+            fail(f"{what}: {len(run_)} labels where the layer sizes need {len(expected)}")
+
+    inputs = run("a")
+    if not inputs:
+        fail("the labels must start with the inputs a0, a1, ...")
+    sizes = [len(inputs)]
+    expect_indices(inputs, [(j, None) for j in range(sizes[0])], "input")
+    while pos < len(tokens) and tokens[pos][1][0] == "w":
+        weights, acts, deltas = run("w"), run("a"), run("δ")
+        n, l = len(acts), len(sizes)
+        expect_indices(weights, [(j, i) for j in range(n) for i in range(sizes[-1] + 1)], f"weights of layer {l}")
+        expect_indices(acts, [(j, None) for j in range(n)], f"activations of layer {l}")
+        expect_indices(deltas, [(j, None) for j in range(n)], f"deltas of layer {l}")
+        sizes.append(n)
+    if len(sizes) < 2:
+        fail("expected the weight labels of layer 1 (w00, w01, ...) after the inputs")
+    targets = run("T")
+    expect_indices(targets, [(j, None) for j in range(sizes[-1])], "targets")
+    if pos >= len(tokens) or tokens[pos][1][0] != "C":
+        fail("expected the cost label C after the targets", tokens[pos - 1][0] + 1 if pos >= len(tokens) else None)
+    pos += 1
+    changes = pos < len(tokens)
+    if changes:
+        for l in range(1, len(sizes)):
+            expected = [(j, i) for j in range(sizes[l]) for i in range(sizes[l - 1] + 1)]
+            expect_indices(run("w", len(expected)), expected, f"dC/dW({l})")
+        if pos < len(tokens):
+            fail(f"unexpected label {tokens[pos][1][0]!r} after the change matrices")
+    return tuple(sizes), changes
+
+
+def _number(sheet: Sheet, row: int, col: int, what: str) -> float:
+    """A finite number from a cell of the first data row; an empty cell is 0, as in a spreadsheet."""
+    value = sheet.value(row, col)
+    if value is None or value == "":
+        return 0.0
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise SheetnetError(f"{what} must be a number, not {value!r}", sheet=sheet.name, cell=address(row, col))
+    if not math.isfinite(value):
+        raise SheetnetError(f"{what} must be a finite number, not {value}", sheet=sheet.name, cell=address(row, col))
+    return float(value)
+
+
+def _problem(sheet: Sheet, layout: Layout) -> Problem:
+    r = layout.first_row
+    num = lambda c: _number(sheet, r, c.col, c.describe(bias=layout.sizes[c.layer - 1] if c.layer else None))
+    inputs = np.array([num(layout.at("input", 0, j)) for j in range(layout.sizes[0])])
+    T = np.array([num(layout.at("target", layout.L, j)) for j in range(layout.sizes[-1])])
+    W = [None]
+    for l in range(1, layout.L + 1):
+        w = [num(layout.at("weight", l, j, i)) for j, i in layout._weights(l)]
+        W.append(np.array(w).reshape(layout.sizes[l], layout.sizes[l - 1] + 1))
+    if sheet.value(r, layout.lr_col) is None:
+        raise SheetnetError("the learning rate is missing", sheet=sheet.name, cell=layout.lr_address)
+    lr = _number(sheet, r, layout.lr_col, "the learning rate")
+    if lr <= 0:
+        raise SheetnetError(f"the learning rate must be positive, not {lr}", sheet=sheet.name, cell=layout.lr_address)
+    return Problem(Network(W, lr), inputs, T)
+
+
+def networks(book) -> list:
+    """(sheet, layout, problem) for every sheet of a book that holds a network."""
+    found = []
+    for sheet in book.sheets:
+        if find_label_row(sheet) is not None:
+            found.append((sheet, *find(sheet)))
+    if not found:
+        raise SheetnetError("no network found in any sheet (no 'Learning rate' label)")
+    return found
