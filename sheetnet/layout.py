@@ -167,7 +167,7 @@ class Layout:
                 return f"({a}-{ref('target', c.layer, c.j)})*{a}*(1-{a})"
             k = range(self.sizes[c.layer + 1])
             total = "+".join(f"{ref('delta', c.layer + 1, kk)}*{ref('weight', c.layer + 1, kk, c.j)}" for kk in k)
-            return f"{a}*(1-{a})*({total})"
+            return f"{a}*(1-{a})*" + (f"({total})" if len(k) > 1 else total)
         if c.kind == "cost":
             return "+".join(
                 f"0.5*({ref('activation', self.L, j)}-{ref('target', self.L, j)})^2" for j in range(self.sizes[-1])
