@@ -1,15 +1,21 @@
-"""The `sheetnet` command: train, template."""
+"""The `sheetnet` command: train, template, verify, show."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import os
+import signal
 import sys
 from pathlib import Path
 
-from . import formats
+import numpy as np
+
+from . import formats, report, verify
 from .errors import SheetnetError
-from .layout import Layout, networks
+from .formats.merge import fresh_name
+from .layout import Layout, find, find_label_row, networks
 from .output import Run, write
 from .template import problem_for
 
@@ -43,6 +49,11 @@ def _check_output(out: Path, inputs: list, force: bool) -> None:
     if out.exists() and not force:
         raise SheetnetError("exists; use --force to replace it", file=out)
     formats.suffix_of(out, formats.WRITABLE)
+    # Found out now rather than after the training.
+    if not out.parent.is_dir():
+        raise SheetnetError("the output folder does not exist", file=out)
+    if not os.access(out.parent, os.W_OK | os.X_OK):
+        raise SheetnetError("the output folder cannot be written", file=out)
 
 
 def _default_output(path: Path) -> Path:
@@ -55,23 +66,114 @@ def cmd_train(args) -> int:
     out = Path(args.output) if args.output else _default_output(source)
     _check_output(out, [source], args.force)
     book = formats.read(source)
+    found = _networks(book, source, args.sheet)
+    keep, left_out = _kept(source, out, book, args.results_only)
+    names = _new_names(found, keep)
+    runs = [Run(names[sheet.name], Layout(layout.sizes), problem, args.iterations, every=args.log_every,
+                note=f"Trained by sheetnet from {source.name}, sheet {sheet.name}: {args.iterations} iterations, "
+                     + _rows_note(args.iterations, args.log_every)
+                     + ", from the first row's inputs, weights and targets.")
+            for sheet, layout, problem in found]
     try:
-        found = [(s, *rest) for s, *rest in networks(book) if args.sheet is None or s.name == args.sheet]
-        if args.sheet is not None and not found:
-            book.sheet(args.sheet)  # says whether the sheet is missing
-            raise SheetnetError("holds no network (no 'Learning rate' label)", sheet=args.sheet)
+        notes = write(out, runs, progress=True, keep=keep)
+    except SheetnetError as e:
+        # A trained sheet's trouble comes from IN's sheet; anything else is about OUT.
+        source_sheet = {new: old for old, new in names.items()}.get(e.sheet)
+        if source_sheet is not None:
+            e.sheet = source_sheet
+        raise e.located(file=source if source_sheet is not None else out) from None
+    for note in [left_out] * bool(left_out) + notes:
+        print(f"sheetnet: note: {note}", file=sys.stderr)
+    for run in runs:
+        print(report.trained(run))
+    summaries = ", ".join(f"'{run.summary}'" for run in runs if run.summary)
+    print(f"wrote {out}" + (f" (weights, outputs and cost charts on {summaries})" if summaries else ""))
+    return 0
+
+
+def _networks(book, source: Path, sheet: str | None) -> list:
+    """(sheet, layout, problem) of every network in book, or of the one on sheet."""
+    try:
+        if sheet is None:
+            return networks(book)
+        one = book.sheet(sheet)  # says whether the sheet is missing; the others need not be networks
+        if find_label_row(one) is None:
+            raise SheetnetError("holds no network (no 'Learning rate' label)", sheet=sheet)
+        found = [(one, *find(one))]
+    except SheetnetError as e:
+        raise e.located(file=source, sheet=sheet) from None
+    return found
+
+
+def cmd_show(args) -> int:
+    source = Path(args.file)
+    book = formats.read(source)
+    found = _networks(book, source, args.sheet)
+    print(f"{source}: {len(found)} network{'s' * (len(found) != 1)} "
+          f"(sheets: {', '.join(s.name for s in book.sheets)})")
+    for sheet, layout, problem in found:
+        print(report.network(sheet, layout, problem))
+    return 0
+
+
+def _kept(source: Path, out: Path, book, results_only: bool):
+    """(the book whose workbook OUT is to copy or None, a note on what OUT leaves out of IN)."""
+    kind = out.suffix.lower()
+    if results_only:
+        return None, None
+    if kind == source.suffix.lower() and kind in (".ods", ".xlsx"):
+        return book, None
+    sheets = f"{source.name}'s own sheets ({', '.join(s.name for s in book.sheets)})"
+    if kind == ".csv":
+        why = "a .csv file holds only the trained numbers"
+    elif source.suffix.lower() == ".xls":
+        why = "sheetnet cannot write .xls, and copies a workbook only into its own format"
+    else:
+        why = f"sheetnet copies a workbook only into its own format (-o NAME{source.suffix.lower()} keeps them)"
+    return None, f"{sheets}, with their formatting and charts, are not copied into {out.name}: {why}; " \
+                 "--results-only writes just the new sheets without this note"
+
+
+def _new_names(found: list, keep) -> dict:
+    """{sheet name: the name of its trained sheet}: its own, or, beside the kept sheets, 'NAME trained'."""
+    if keep is None:
+        return {sheet.name: sheet.name for sheet, *_ in found}
+    taken, names = [s.name for s in keep.sheets], {}
+    for sheet, *_ in found:
+        names[sheet.name] = fresh_name(f"{sheet.name} trained", taken)
+        taken.append(names[sheet.name])
+    return names
+
+
+def _rows_note(n: int, every: int) -> str:
+    if every == 1:
+        return "one per row"
+    return (f"one row for every {every:,}th (iterations 1, {1 + every:,}, {1 + 2 * every:,}, ... and {n:,}), "
+            "numbers only since formulas would chain rows that are not neighbours")
+
+
+def cmd_verify(args) -> int:
+    source = Path(args.file)
+    book = formats.read(source)
+    try:
+        reports = verify.verify_book(book, args.sheet, args.tolerance)
     except SheetnetError as e:
         raise e.located(file=source) from None
-    runs = [Run(sheet.name, Layout(layout.sizes), problem, args.iterations,
-                note=f"Trained by sheetnet from {source.name}, sheet {sheet.name}: {args.iterations} iterations, "
-                     "one per row, from the first row's inputs, weights and targets.")
-            for sheet, layout, problem in found]
-    write(out, runs)
-    for run in runs:
-        print(f"{run.name}: {_shape(run.layout.sizes)} network, {run.n} iterations, learning rate "
-              f"{run.problem.network.lr:g}, cost {run.first_cost:.6g} -> {run.last_cost:.6g}")
-    print(f"wrote {out}")
-    return 0
+    if args.json:
+        print(json.dumps(verify.document(source, reports), indent=1, ensure_ascii=False))
+    else:
+        print(verify.text(source, reports))
+    return 0 if all(r.ok for r in reports) else 1
+
+
+def _tolerance(text: str) -> float:
+    try:
+        t = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, not {text!r}") from None
+    if not (t >= 0 and math.isfinite(t)):
+        raise argparse.ArgumentTypeError(f"must be a finite number of at least 0, not {text}")
+    return t
 
 
 def cmd_template(args) -> int:
@@ -100,8 +202,15 @@ def parser() -> argparse.ArgumentParser:
                    help="iterations, i.e. data rows, to write; the first is the initial state (default 1000)")
     t.add_argument("-o", "--output", metavar="OUT",
                    help="the file to write: .ods, .xlsx or .csv (default: IN's name with _trained)")
+    t.add_argument("--log-every", type=_positive_int, default=1, metavar="K",
+                   help="write only iterations 1, 1+K, 1+2K, ... and the last, as numbers without formulas (for "
+                        "long trainings: a sheet holds at most 1,048,576 rows); default 1: every iteration, with "
+                        "formulas")
     t.add_argument("--sheet", metavar="NAME", help="train only the network on this sheet (default: every one)")
-    t.add_argument("--force", action="store_true", help="replace OUT if it exists")
+    t.add_argument("--results-only", action="store_true",
+                   help="write only the new sheets; by default OUT, when in IN's format, is a copy of IN with "
+                        "every sheet, chart and style kept and the trained sheets added as 'NAME trained'")
+    t.add_argument("--force", action="store_true", help="replace OUT if it exists (never IN itself)")
     t.set_defaults(run=cmd_train)
 
     m = sub.add_parser("template", help="write a fresh workbook that train accepts",
@@ -116,13 +225,38 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--name", default="Sheet1", help="the sheet's name (default Sheet1)")
     m.add_argument("--force", action="store_true", help="replace OUT if it exists")
     m.set_defaults(run=cmd_template)
+
+    v = sub.add_parser("verify", help="check that a workbook's numbers and formulas follow by backpropagation",
+                       description="Recompute every network of FILE from its first data row and compare every "
+                                   "cached value; compare every formula with the note's. Exit 0 when everything "
+                                   "agrees, 1 when something does not, 2 when FILE cannot be read as a network.")
+    v.add_argument("file", metavar="FILE", help="a workbook in the classic layout (.ods, .xlsx or .xls)")
+    v.add_argument("--sheet", metavar="NAME", help="verify only the network on this sheet (default: every one)")
+    v.add_argument("--tolerance", type=_tolerance, default=1e-12, metavar="T",
+                   help="largest relative difference |a-b|/max(1,|a|,|b|) taken as agreement (default 1e-12, "
+                        "which absorbs LibreOffice's 15-digit storage)")
+    v.add_argument("--json", action="store_true", help="print the report as one JSON document")
+    v.set_defaults(run=cmd_verify)
+
+    s = sub.add_parser("show", help="print the networks a workbook holds",
+                       description="For every network of FILE: its sheet, shape, data rows and learning rate, "
+                                   "the weights of its first row as matrices (row j, column i, bias last), and "
+                                   "the first and last cost as the file caches them.")
+    s.add_argument("file", metavar="FILE", help="a workbook in the classic layout (.ods, .xlsx or .xls)")
+    s.add_argument("--sheet", metavar="NAME", help="show only the network on this sheet (default: every one)")
+    s.set_defaults(run=cmd_show)
     return p
 
 
 def main(argv=None) -> int:
+    # kill (SIGTERM) ends sheetnet as Ctrl-C does: the file being written is removed.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         args = parser().parse_args(argv)
-        return args.run(args)
+        # Overflow is found where it matters, by value (a trained row that is not finite is refused):
+        # numpy need not warn about it on the way.
+        with np.errstate(over="ignore", invalid="ignore"):
+            return args.run(args)
     except SheetnetError as e:
         print(f"sheetnet: error: {e}", file=sys.stderr)
         return 2

@@ -353,7 +353,10 @@ def networks(book) -> list:
     found = []
     for sheet in book.sheets:
         if find_label_row(sheet) is not None:
-            found.append((sheet, *find(sheet)))
+            try:
+                found.append((sheet, *find(sheet)))
+            except SheetnetError as e:
+                raise e.located(sheet=sheet.name) from None
     if not found:
         raise SheetnetError("no network found in any sheet (no 'Learning rate' label)")
     return found

@@ -9,6 +9,8 @@ the bias weights in its last column, ``delta[l]`` is δ^(l), ``change[l]`` is dC
 
 from __future__ import annotations
 
+import itertools
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,7 +25,10 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
 
 def A(a: np.ndarray) -> np.ndarray:
     """The activations of a layer with the bias neuron's value 1 appended."""
-    return np.append(a, 1.0)
+    return np.concatenate((a, _BIAS))  # np.append would cost several times more in the training loop
+
+
+_BIAS = np.ones(1)
 
 
 @dataclass
@@ -95,7 +100,7 @@ def backprop(W: list, a: list, T: np.ndarray) -> list:
 
 def changes(delta: list, a: list) -> list:
     """The change matrices dC/dW^(l) = δ^(l) A^(l-1) (an outer product)."""
-    return [None] + [np.outer(delta[l], A(a[l - 1])) for l in range(1, len(delta))]
+    return [None] + [delta[l][:, None] * A(a[l - 1]) for l in range(1, len(delta))]  # np.outer, without its overhead
 
 
 def iterate(W: list, inputs: np.ndarray, T: np.ndarray) -> Iteration:
@@ -110,10 +115,169 @@ def update(W: list, change: list, lr: float) -> list:
     return [None] + [W[l] - lr * change[l] for l in range(1, len(W))]
 
 
-def train(problem: Problem, n: int):
-    """Yield n iterations, the first one computed from the problem's initial weights."""
+def train(problem: Problem, n: int, every: int = 1):
+    """Yield iterations 1, 1 + every, 1 + 2·every, ... and always the last one, n (see logged()),
+    the first one computed from the problem's initial weights. The iterations in between are
+    trained but not yielded."""
+    # A workbook shows a training twice (its formula sheet and its check sheet): a short log of
+    # a long training is kept and replayed rather than trained again.
+    key = _replay_key(problem, n, every)
+    if key in _replayed:
+        yield from _replayed[key]
+        return
+    log = [] if count_logged(n, every) <= REPLAY_ROWS else None
     W, lr = problem.network.W, problem.network.lr
-    for _ in range(n):
-        it = iterate(W, problem.inputs, problem.T)
+    path = FloatPath(problem) if FloatPath.fits(problem.sizes) else NumpyPath(problem)
+    for k, after in itertools.pairwise(itertools.chain(logged(n, every), [None])):
+        it = path.iterate(W)
+        if log is not None:
+            log.append(it)
+            if after is None:  # complete: kept before the last yield, which a consumer may not resume from
+                _replayed.clear()  # only the last training: memory stays bounded
+                _replayed[key] = log
         yield it
-        W = update(W, it.change, lr)
+        if after is not None:
+            W = path.advance(update(W, it.change, lr), after - k - 1)
+
+
+REPLAY_ROWS = 1000  # the longest log train() keeps for a replay
+_replayed: dict = {}
+
+
+def _replay_key(problem: Problem, n: int, every: int) -> tuple:
+    """Everything a training's iterations depend on, by value (a Problem's arrays can change)."""
+    W = problem.network.W[1:]
+    return (n, every, problem.network.lr, problem.inputs.tobytes(), problem.T.tobytes(),
+            tuple(w.shape for w in W), tuple(w.tobytes() for w in W))
+
+
+def logged(n: int, every: int):
+    """The iterations train(problem, n, every) yields, in order: 1, 1 + every, ... and n."""
+    return itertools.chain(range(1, n + 1, every), [n] if (n - 1) % every else [])
+
+
+def count_logged(n: int, every: int) -> int:
+    """How many iterations train(problem, n, every) yields."""
+    return len(range(1, n + 1, every)) + (1 if (n - 1) % every else 0)
+
+
+class NumpyPath:
+    """Training with the functions above, one numpy operation per step."""
+
+    def __init__(self, problem: Problem):
+        self.problem = problem
+
+    def iterate(self, W: list) -> Iteration:
+        return iterate(W, self.problem.inputs, self.problem.T)
+
+    def advance(self, W: list, m: int) -> list:
+        """The weights after m more iterations from W, the cost left out as nothing shows it."""
+        lr, inputs, T = self.problem.network.lr, self.problem.inputs, self.problem.T
+        for _ in range(m):
+            a = forward(W, inputs)
+            W = update(W, changes(backprop(W, a, T), a), lr)
+        return W
+
+
+# -- the fast path for small networks ---------------------------------------------------------
+#
+# numpy spends about a microsecond on every operation whatever the size, so a 2-2-2 network
+# trains twenty times slower with arrays than with plain floats. For small networks the same
+# steps are written out as straight-line float code, one line per neuron or weight, compiled
+# once per shape (see float_source). It computes what forward, cost, backprop, changes and
+# update compute, in the same order and with the same overflow-safe sigmoid; tests hold it to
+# the numpy path.
+
+class FloatPath:
+    """Training with float code compiled for the network's shape; the same interface as NumpyPath."""
+
+    MAX_WEIGHTS = 150  # above this many weights numpy's vector operations win (8-8-8 has 144)
+
+    @classmethod
+    def fits(cls, sizes: tuple) -> bool:
+        return sum(sizes[l] * (sizes[l - 1] + 1) for l in range(1, len(sizes))) <= cls.MAX_WEIGHTS
+
+    def __init__(self, problem: Problem):
+        self.problem = problem
+        self.shapes = [(m, n + 1) for n, m in zip(problem.sizes, problem.sizes[1:])]
+        self.row, self.steps = _compiled(tuple(problem.sizes))
+        self.constants = (*problem.inputs.tolist(), *problem.T.tolist(), float(problem.network.lr))
+
+    def iterate(self, W: list) -> Iteration:
+        out = np.array(self.row(*self.constants, *_flat(W)))
+        a, delta, change, k = [np.asarray(self.problem.inputs, dtype=float)], [None], [None], 0
+        for n, _ in self.shapes:
+            a.append(out[k:k + n])
+            delta.append(out[k + n:k + 2 * n])
+            k += 2 * n
+        for shape in self.shapes:
+            change.append(out[k:k + shape[0] * shape[1]].reshape(shape))
+            k += shape[0] * shape[1]
+        return Iteration(W=W, a=a, delta=delta, change=change, C=float(out[k]), T=self.problem.T)
+
+    def advance(self, W: list, m: int) -> list:
+        if m == 0:
+            return W
+        flat, out, k = np.array(self.steps(m, *self.constants, *_flat(W))), [None], 0
+        for shape in self.shapes:
+            out.append(flat[k:k + shape[0] * shape[1]].reshape(shape))
+            k += shape[0] * shape[1]
+        return out
+
+
+def _flat(W: list) -> list:
+    return [w for Wl in W[1:] for w in Wl.ravel().tolist()]
+
+
+_compiled_shapes: dict = {}
+
+
+def _compiled(sizes: tuple):
+    """(row, steps) for a network shape, compiled once: see float_source."""
+    if sizes not in _compiled_shapes:
+        namespace = {"exp": math.exp}
+        exec(compile(float_source(sizes), f"<sheetnet float code {'-'.join(map(str, sizes))}>", "exec"), namespace)
+        _compiled_shapes[sizes] = namespace["row"], namespace["steps"]
+    return _compiled_shapes[sizes]
+
+
+def float_source(sizes: tuple) -> str:
+    """The Python source of two functions for a network of these sizes, arguments
+    (inputs..., T..., lr, weights...) after m for steps:
+
+    - row(...) -> (a^(1), δ^(1), ..., a^(L), δ^(L), dC/dW^(1), ..., dC/dW^(L), C), flattened;
+    - steps(m, ...) -> the weights after m iterations, flattened.
+
+    Names as in the note: a1_0 is a_0^(1), W2_1_0 is w_10^(2), delta2_1 is δ_1^(2).
+    """
+    L = len(sizes) - 1
+    A = lambda l, i: "1.0" if i == sizes[l] else f"a{l}_{i}"  # A^(l): the bias neuron's 1 last
+    indices = [(l, j, i) for l in range(1, L + 1) for j in range(sizes[l]) for i in range(sizes[l - 1] + 1)]
+    weights = [f"W{l}_{j}_{i}" for l, j, i in indices]
+    change = {(l, j, i): f"delta{l}_{j}" if i == sizes[l - 1] else f"(delta{l}_{j} * {A(l - 1, i)})"
+              for l, j, i in indices}  # dC/dw_ji = δ_j a_i, and δ_j for the bias
+    args = ", ".join([f"a0_{i}" for i in range(sizes[0])] + [f"T_{j}" for j in range(sizes[L])] + ["lr"] + weights)
+
+    body = ["# forward: a^(l) = σ(W^(l) A^(l-1)), σ as in sigmoid()"]
+    for l in range(1, L + 1):
+        for j in range(sizes[l]):
+            z = " + ".join(f"W{l}_{j}_{i} * {A(l - 1, i)}" if i < sizes[l - 1] else f"W{l}_{j}_{i}"
+                           for i in range(sizes[l - 1] + 1))
+            body += [f"z = {z}", f"a{l}_{j} = 1.0 / (1.0 + exp(-z)) if z >= 0.0 else (e := exp(z)) / (1.0 + e)"]
+    body.append("# backprop: δ^(L) = (a^(L) − T) ⊙ a^(L)(1 − a^(L)), δ^(l) = a^(l)(1 − a^(l)) ⊙ (w^(l+1))ᵀ δ^(l+1)")
+    for j in range(sizes[L]):
+        body.append(f"delta{L}_{j} = (a{L}_{j} - T_{j}) * a{L}_{j} * (1.0 - a{L}_{j})")
+    for l in range(L - 1, 0, -1):
+        for j in range(sizes[l]):
+            total = " + ".join(f"W{l + 1}_{k}_{j} * delta{l + 1}_{k}" for k in range(sizes[l + 1]))
+            body.append(f"delta{l}_{j} = a{l}_{j} * (1.0 - a{l}_{j}) * ({total})")
+
+    cost = " + ".join(f"(a{L}_{j} - T_{j}) ** 2" for j in range(sizes[L]))
+    shown = [f"{x}{l}_{j}" for l in range(1, L + 1) for x in ("a", "delta") for j in range(sizes[l])]
+    row = ["# cost C = ½ Σ (a^(L) − T)², change matrices dC/dW^(l) = δ^(l) A^(l-1)",
+           f"return ({', '.join(shown + [change[x] for x in indices])}, 0.5 * ({cost}))"]
+    update = ["# update: W^(l) ← W^(l) − γ dC/dW^(l)"]
+    update += [f"W{l}_{j}_{i} -= lr * {change[l, j, i]}" for l, j, i in indices]
+    return (f"def row({args}):\n" + "".join(f"    {line}\n" for line in body + row) +
+            f"\n\ndef steps(m, {args}):\n    for _ in range(m):\n" +
+            "".join(f"        {line}\n" for line in body + update) + f"    return ({', '.join(weights)},)\n")

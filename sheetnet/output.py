@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
-from . import formats
+from . import check, formats, look, summary
 from .errors import SheetnetError
+from .formats.merge import into_copy
 from .layout import Layout
-from .network import Problem, train
+from .network import Iteration, Problem, count_logged, logged, train
+from .progress import Progress
 
 
 @dataclass
@@ -20,37 +23,99 @@ class Run:
     problem: Problem
     n: int
     note: str = ""
+    every: int = 1  # write iterations 1, 1 + every, ... and n; values only when every > 1
     first_cost: float = math.nan
     last_cost: float = math.nan
+    last: Iteration | None = None  # the last row's iteration, for the summary
+    summary: str | None = None  # the name of its summary sheet, when the format has room for one
 
 
-def write(path, runs: list) -> None:
-    """Write every run to path (format from its extension); the file appears only when complete."""
+def write(path, runs: list, progress: bool = False, keep=None) -> list:
+    """Write every run to path (format from its extension); the file appears only when complete.
+
+    progress: draw a progress bar on stderr while training, if stderr is a terminal.
+    keep: a Book read from a workbook of path's format: the file is a copy of that workbook,
+    every sheet and part kept, with the new sheets after its own (their names must be free).
+    Returns notes for the user on what of the new sheets a kept workbook could not take.
+    """
     Writer = formats.writer(path)
-    with formats.atomic(path) as f, Writer(f) as w:
+    for run in runs:
+        check_rows(path, Writer, run)
+    workbook = formats.suffix_of(path, formats.WRITABLE) != ".csv"  # a .csv holds one sheet: no summary, no check
+    taken = [run.name for run in runs] + [s.name for s in (keep.sheets if keep else [])]
+    if workbook:
+        for run in runs:  # named first: each network sheet's note points at its summary
+            run.summary = check.sheet_name(run.name, taken, summary.SUFFIX)
+            taken.append(run.summary)
+    notes = []
+    with formats.atomic(path) as f, into_copy(f, keep and keep.path, notes, Path(path).parent) as target, \
+            Writer(target) as w:
         for run in runs:
-            w.sheet(run.name)
-            write_network(w, run)
+            w.sheet(run.name, **look.sheet(run.layout))
+            write_network(w, run, progress)
+            if run.summary:
+                summary.write(w, run, run.summary)
+        if workbook:
+            for run in runs:
+                taken.append(check.sheet_name(run.name, taken))
+                w.sheet(taken[-1])
+                check.write_check(w, run, taken[-1])
+    return notes
 
 
-def write_network(w, run: Run) -> None:
-    """The header rows, then one row per iteration, each a live formula with its value."""
+def check_rows(path, Writer, run: Run) -> None:
+    """Refuse, before any work, a run whose rows would not fit in one sheet of the format."""
+    limit = getattr(Writer, "max_rows", None)
+    header = run.layout.first_row - 1
+    rows = header + count_logged(run.n, run.every)
+    if limit is None or rows <= limit:
+        return
+    fewer = -(-run.n // (limit - header))  # the smallest --log-every that fits: this, or a little more
+    while header + count_logged(run.n, fewer) > limit:
+        fewer += 1
+    raise SheetnetError(f"{run.n:,} iterations need {rows:,} rows, more than the {limit:,} a sheet of this format "
+                        f"holds; write every K-th iteration with --log-every K, K of at least {fewer:,}",
+                        file=path, sheet=run.name)
+
+
+def write_network(w, run: Run, progress: bool = False) -> None:
+    """The header rows, then one row per iteration, each a live formula with its value; or, with
+    run.every > 1, a row of values for every every-th iteration and the last one.
+
+    The note (row 1) and how to use the sheet (row 2) head it."""
     layout = run.layout
     header = layout.header()
     if run.note:
         header[(1, 1)] = run.note
+    if layout.caption_row > 2:
+        header[(2, 1)] = look.usage(layout, run.summary)
     for r in sorted({r for r, _ in header}):
         cols = [c for rr, c in header if rr == r]
-        w.row(r, [header.get((r, c)) for c in range(1, max(cols) + 1)])
-    first, later = layout.templates(first=True), layout.templates(first=False)
+        values = [header.get((r, c)) for c in range(1, max(cols) + 1)]
+        w.row(r, values, styles=look.header_styles(layout, r, values))
+    first_styles = look.first_row_styles(layout)
+    # Formulas chain each row to the one above, so rows with gaps between them hold values only.
+    first, later = (layout.templates(first=True), layout.templates(first=False)) if run.every == 1 else (None, None)
     lr = run.problem.network.lr
-    for k, it in enumerate(train(run.problem, run.n)):
-        values = layout.values(it, run.problem.inputs)
-        if not math.isfinite(it.C) or not all(map(math.isfinite, values[layout.first_col - 1:])):
-            raise SheetnetError(f"the numbers overflow in iteration {k + 1}: this network cannot be trained "
-                                "in float64 (make the inputs, weights or learning rate smaller)", sheet=run.name)
-        if k == 0:
-            values[layout.lr_col - 1] = lr
-            run.first_cost = it.C
-        run.last_cost = it.C
-        w.row(layout.first_row + k, values, first if k == 0 else later)
+    iterations = zip(logged(run.n, run.every), train(run.problem, run.n, run.every))
+    k = 0
+    with Progress(run.n, f"{run.name}:", enabled=progress) as bar:
+        try:
+            for row, (k, it) in enumerate(iterations):
+                values = layout.values(it, run.problem.inputs)
+                if not math.isfinite(it.C) or not all(map(math.isfinite, values[layout.first_col - 1:])):
+                    raise _overflow(run, k)
+                if row == 0:
+                    values[layout.lr_col - 1] = lr
+                    run.first_cost = it.C
+                run.last_cost, run.last = it.C, it
+                w.row(layout.first_row + row, values, first if row == 0 else later, first_styles if row == 0 else None)
+                bar.update(k)
+        except OverflowError:
+            raise _overflow(run, k + 1) from None
+
+
+def _overflow(run: Run, k: int) -> SheetnetError:
+    return SheetnetError(f"the numbers overflow {'in' if run.every == 1 else 'by'} iteration {k}: this network "
+                         "cannot be trained in float64 (make the inputs, weights or learning rate smaller)",
+                         sheet=run.name)

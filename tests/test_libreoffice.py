@@ -26,7 +26,9 @@ def written(request, tmp_path_factory):
 def test_libreoffice_agrees_with_every_cached_number(written):
     path, recalculated = written
     ours, theirs = formats.read(path), formats.read(recalculated)
-    assert [s.name for s in theirs.sheets] == [s.name for s in ours.sheets] == ["1-1-1", "2-2-2", "3-5-4-2"]
+    names = [s.name for s in ours.sheets]
+    assert [s.name for s in theirs.sheets] == names
+    assert {"1-1-1", "2-2-2", "3-5-4-2"} < set(names)  # with their summary and check sheets
     for mine, lo in zip(ours.sheets, theirs.sheets):
         formulas = numbers = 0
         for r, row in mine.rows.items():
@@ -40,8 +42,9 @@ def test_libreoffice_agrees_with_every_cached_number(written):
                 assert other.formula == cell.formula
                 numbers += 1
                 formulas += cell.formula is not None
-        assert numbers >= N * len(Layout(tuple(map(int, mine.name.split("-")))).columns)
-        assert formulas > 0.9 * numbers
+        if mine.name in ("1-1-1", "2-2-2", "3-5-4-2"):
+            assert numbers >= N * len(Layout(tuple(map(int, mine.name.split("-")))).columns)
+            assert formulas > 0.9 * numbers
 
 
 @pytest.mark.parametrize("suffix", [".ods", ".xlsx"])

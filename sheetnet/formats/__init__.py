@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import tempfile
 import zipfile
+import zlib
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -47,8 +48,14 @@ def read(path) -> Book:
         return _module(suffix).read(path)
     except SheetnetError as e:
         raise e.located(file=path) from None
-    except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile) as e:
+    except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile, zlib.error) as e:
         raise SheetnetError(f"not a valid {suffix} file (broken zip: {e})", file=path) from None
+    except NotImplementedError as e:  # zipfile: a header asking for a zip feature it lacks
+        raise SheetnetError(f"not a valid {suffix} file (broken zip: {e})", file=path) from None
+    except LookupError as e:
+        if not str(e).startswith("unknown encoding"):  # expat, on an XML declaration's encoding
+            raise
+        raise SheetnetError(f"not a valid {suffix} file (XML in an {e})", file=path) from None
     except OSError as e:
         raise SheetnetError(f"cannot read: {e.strerror or e}", file=path) from None
 
@@ -76,8 +83,21 @@ def atomic(path):
     try:
         with os.fdopen(fd, "wb") as f:
             yield f
-        os.chmod(tmp, 0o644)
+            # On disk before it takes path's name: a crash after the move must not find it empty.
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, _mode(path))
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)
         raise
+
+
+def _mode(path: Path) -> int:
+    """The permissions of the file being replaced, or those a new file gets (umask applied)."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask

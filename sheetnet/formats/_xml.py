@@ -15,15 +15,22 @@ def _refuse_doctype(*_):
     raise SheetnetError("refusing XML with a DOCTYPE declaration (entities are not allowed)")
 
 
+def parser(namespaces: bool = True):
+    """A hardened expat parser: no DOCTYPE, hence no entities. Element names are 'uri}local'
+    with namespaces, the qualified names as written ('table:table') without."""
+    p = xml.parsers.expat.ParserCreate(namespace_separator="}" if namespaces else None)
+    p.StartDoctypeDeclHandler = _refuse_doctype
+    p.EntityDeclHandler = _refuse_doctype
+    p.ExternalEntityRefHandler = _refuse_doctype
+    return p
+
+
 def parse(stream, start, end, text=None, member: str = "") -> None:
     """Feed a binary stream through expat with namespace-qualified names ('uri}local').
 
     start(name, attrs), end(name) and text(data) are called as the parser goes.
     """
-    p = xml.parsers.expat.ParserCreate(namespace_separator="}")
-    p.StartDoctypeDeclHandler = _refuse_doctype
-    p.EntityDeclHandler = _refuse_doctype
-    p.ExternalEntityRefHandler = _refuse_doctype
+    p = parser()
     p.StartElementHandler = start
     p.EndElementHandler = end
     if text is not None:

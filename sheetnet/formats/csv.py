@@ -25,12 +25,13 @@ class Writer:
         self.csv = csv.writer(self.text)
         return self
 
-    def sheet(self, name: str) -> None:
+    def sheet(self, name: str, **look) -> None:
+        """Start the one sheet; its look (charts, widths, frozen panes) has no place in CSV."""
         self.sheets += 1
         if self.sheets > 1:
             raise SheetnetError("a .csv file holds one network; choose one with --sheet")
 
-    def row(self, r: int, values: list, templates: list | None = None) -> None:
+    def row(self, r: int, values: list, templates: list | None = None, styles: list | None = None) -> None:
         if any(isinstance(v, str) for v in values):
             self.header = values  # captions come first; the labels are the last header row
             return

@@ -11,7 +11,9 @@ import zipfile
 
 from ..errors import SheetnetError
 from ..grid import Book, Cell, Sheet
-from ._xml import escape, parse
+from . import fastrows, ods_look
+from ._xml import escape
+from ._zip import open_zip
 
 TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
@@ -20,10 +22,13 @@ TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
 MAX_ROWS = 1 << 20  # LibreOffice's own limit; a file that declares more is hostile or broken
 MAX_COLS = 16384
 MAX_CELLS = 50_000_000
+# Cells copied by number-rows/columns-repeated beyond the first: repeats multiply, so a few bytes
+# could otherwise declare billions of cells. LibreOffice repeats empty cells, which cost nothing.
+MAX_REPEATED = 1_000_000
 
 # -- formulas -----------------------------------------------------------------------------------
 
-_OF_REF = re.compile(r"\[(\$?(?:'[^']*'|[^.\[\]:']*))?\.(\$?[A-Za-z]+\$?\d+)(?::(?:\$?(?:'[^']*'|[^.\[\]:']*))?\.(\$?[A-Za-z]+\$?\d+))?\]")
+_OF_REF = re.compile(r"\[(\$?(?:'(?:[^']|'')*'|[^.\[\]:']*))?\.(\$?[A-Za-z]+\$?\d+)(?::(?:\$?(?:'(?:[^']|'')*'|[^.\[\]:']*))?\.(\$?[A-Za-z]+\$?\d+))?\]")
 
 
 def _neutral_ref(m: re.Match) -> str:
@@ -41,12 +46,23 @@ def from_openformula(text: str) -> str:
     return _OF_REF.sub(_neutral_ref, text).replace(";", ",")
 
 
-_A1_REF = re.compile(r"(\$?[A-Z]{1,3}\$?(?:\d+|\{[rp]\}))(?![\w(])")
+# A reference or range, maybe on another sheet: 'Sheet 1'!A1:B2 (quotes doubled inside) or Sheet1!A1.
+_CELL = r"\$?[A-Z]{1,3}\$?(?:\d+|\{[rp]\})"
+_A1_REF = re.compile(rf"(?:('(?:[^']|'')+'|[A-Za-z_][\w.]*)!)?({_CELL})(?::({_CELL}))?(?![\w(])")
+
+
+def _of_ref(m: re.Match) -> str:
+    sheet, first, last = m.group(1), m.group(2), m.group(3)
+    return f"[{'$' + sheet if sheet else ''}.{first}" + (f":.{last}]" if last else "]")
 
 
 def to_openformula(neutral: str) -> str:
-    """'C{p}*$A$8' -> 'of:=[.C{p}]*[.$A$8]' (placeholders pass through)."""
-    return "of:=" + _A1_REF.sub(r"[.\1]", neutral).replace(",", ";")
+    """'C{p}*$A$8' -> 'of:=[.C{p}]*[.$A$8]' (placeholders pass through); 'Sheet1'!A1 -> [$'Sheet1'.A1]."""
+    return "of:=" + _SEPARATOR.sub(lambda m: m.group(1) or ";", _A1_REF.sub(_of_ref, neutral))
+
+
+# An argument separator ',' becomes ';', but not inside a quoted sheet name or a string.
+_SEPARATOR = re.compile(r"('(?:[^']|'')*'|\"(?:[^\"]|\"\")*\")|,")
 
 
 # -- reading ------------------------------------------------------------------------------------
@@ -61,6 +77,7 @@ class _Reader:
         self.row = 0
         self.col = 0
         self.cells = 0
+        self.repeated = 0
         self.row_cells = None
         self.row_repeat = 1
         self.cell = None  # [value_type, value, formula, repeat, texts] of the cell being read
@@ -71,6 +88,8 @@ class _Reader:
         if self.skip:
             self.skip += 1
         elif name == TABLE + "table-cell" or name == TABLE + "covered-table-cell":
+            if self.row_cells is None or self.cell is not None:
+                raise SheetnetError("content.xml has a table cell outside a table row")
             repeat = _count(attrs.get(TABLE + "number-columns-repeated"), MAX_COLS, "columns repeated")
             self.cell = [attrs.get(OFFICE + "value-type"), attrs, attrs.get(TABLE + "formula"), repeat, []]
         elif name == TEXT + "p" and self.cell is not None:
@@ -113,18 +132,27 @@ class _Reader:
             self.cells += repeat * self.row_repeat
             if self.cells > MAX_CELLS:
                 raise SheetnetError(f"more than {MAX_CELLS:,} cells")
+            if repeat * self.row_repeat > 1:
+                self._count_repeats(repeat * self.row_repeat - 1)
             for k in range(repeat):
                 self.row_cells[self.col + 1 + k] = cell
         self.col += repeat
         if self.col > MAX_COLS:
             raise SheetnetError(f"a row of more than {MAX_COLS:,} columns")
 
+    def _count_repeats(self, copies: int) -> None:
+        self.repeated += copies
+        if self.repeated > MAX_REPEATED:
+            raise SheetnetError(f"repeats non-empty cells more than {MAX_REPEATED:,} times (number-rows-repeated, "
+                                "number-columns-repeated)", sheet=self.sheet.name if self.sheet else None)
+
     def _end_row(self):
+        row_cells, self.row_cells = self.row_cells, None  # until the next row starts: cells need a row
         if self.sheet is None:
             return
-        if self.row_cells:
+        if row_cells:
             for k in range(self.row_repeat):
-                self.sheet.rows[self.row + 1 + k] = self.row_cells if k == 0 else dict(self.row_cells)
+                self.sheet.rows[self.row + 1 + k] = row_cells if k == 0 else dict(row_cells)
         self.row += self.row_repeat
         if self.row > MAX_ROWS:
             raise SheetnetError(f"sheet {self.sheet.name!r} has more than {MAX_ROWS:,} rows")
@@ -157,17 +185,26 @@ def _value(value_type, attrs, paragraphs):
 
 
 def read(path) -> Book:
-    with zipfile.ZipFile(path) as z:
+    with open_zip(path) as z:
         if "content.xml" not in z.namelist():
             raise SheetnetError("not an OpenDocument spreadsheet (no content.xml)")
+        _refuse_encrypted(z)
         info = z.getinfo("content.xml")
         if info.file_size > 2_000_000_000:
             raise SheetnetError(f"content.xml inflates to {info.file_size:,} bytes")
         reader = _Reader()
         with z.open(info) as stream:
-            parse(_Bounded(stream, 2_000_000_000, "content.xml"), reader.start, reader.end, reader.text,
-                  member="content.xml")
+            # Regular rows take a fast lane; everything else goes to the reader's callbacks.
+            fastrows.scan(_Bounded(stream, 2_000_000_000, "content.xml"), reader, fastrows.OdsRows(), "content.xml")
     return Book(str(path), reader.sheets)
+
+
+def _refuse_encrypted(z: zipfile.ZipFile) -> None:
+    # A password-protected .ods is a valid zip whose content.xml is ciphertext: say so rather
+    # than report the ciphertext as broken XML.
+    manifest = "META-INF/manifest.xml"
+    if manifest in z.namelist() and z.getinfo(manifest).file_size < 10_000_000 and b"encryption-data" in z.read(manifest):
+        raise SheetnetError("is password-protected; save it without a password to use it with sheetnet")
 
 
 class _Bounded:
@@ -186,32 +223,13 @@ class _Bounded:
 
 # -- writing ------------------------------------------------------------------------------------
 
-_NS = (
-    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-    'xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" '
-    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
-    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
-    'xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0" '
-    'xmlns:of="urn:oasis:names:tc:opendocument:xmlns:of:1.2" '
-    'xmlns:calcext="urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0" '
-    'office:version="1.3"'
-)
-
-_MANIFEST = """<?xml version="1.0" encoding="UTF-8"?>
-<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.3">
- <manifest:file-entry manifest:full-path="/" manifest:version="1.3" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>
- <manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>
- <manifest:file-entry manifest:full-path="styles.xml" manifest:media-type="text/xml"/>
-</manifest:manifest>
-"""
-
-_STYLES = f"""<?xml version="1.0" encoding="UTF-8"?>
-<office:document-styles {_NS}><office:styles/></office:document-styles>
-"""
+_NUMBERS = {float, type(None)}
 
 
 class Writer:
     """Writes sheets row by row into content.xml as they come; memory does not grow with rows."""
+
+    max_rows = MAX_ROWS  # rows in one sheet: LibreOffice's and Excel's limit
 
     def __init__(self, file):
         self.file = file
@@ -219,25 +237,33 @@ class Writer:
         self.out = None
         self.row_no = 0
         self.compiled = {}
+        self.objects = []  # (name, content.xml) of the chart objects, written at the end
+        self.freezes = {}  # sheet name -> first scrolling cell
 
     def __enter__(self):
         self.zip = zipfile.ZipFile(self.file, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
         self.zip.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet",
                           compress_type=zipfile.ZIP_STORED)
-        self.zip.writestr("META-INF/manifest.xml", _MANIFEST)
-        self.zip.writestr("styles.xml", _STYLES)
+        self.zip.writestr("styles.xml", ods_look.styles_xml())
         self.out = self.zip.open("content.xml", "w", force_zip64=True)
-        self._write(f'<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content {_NS}>'
-                    "<office:body><office:spreadsheet>")
+        self._write(f'<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content {ods_look.NAMESPACES}>'
+                    f"{ods_look.automatic_styles()}<office:body><office:spreadsheet>")
         self.in_table = False
         return self
 
     def _write(self, text: str) -> None:
         self.out.write(text.encode())
 
-    def sheet(self, name: str) -> None:
+    def sheet(self, name: str, *, charts=(), widths=None, freeze=None, fit_page=False) -> None:
+        """Start a sheet: charts (styles.Chart), column widths in characters from column 1,
+        freeze: the first cell that scrolls ('C8'), fit_page: print it on one landscape page."""
         self._close_table()
-        self._write(f'<table:table table:name="{escape(name)}">')
+        style = f' table:style-name="{ods_look.FIT_TABLE}"' if fit_page else ""
+        shapes, objects = ods_look.shapes(charts, widths, len(self.objects) + 1)
+        self.objects += objects
+        if freeze:
+            self.freezes[name] = freeze
+        self._write(f'<table:table table:name="{escape(name)}"{style}>{shapes}{ods_look.columns(widths)}')
         self.in_table = True
         self.row_no = 0
 
@@ -245,17 +271,22 @@ class Writer:
         if self.in_table:
             self._write("</table:table>")
 
-    def row(self, r: int, values: list, templates: list | None = None) -> None:
-        """Write row r (ascending, from 1): values from column 1, with formula templates."""
+    def row(self, r: int, values: list, templates: list | None = None, styles: list | None = None) -> None:
+        """Write row r (ascending, from 1): values from column 1, with formula templates and
+        style names (styles.STYLES; None: unstyled)."""
         if r > self.row_no + 1:
             self._write(f'<table:table-row table:number-rows-repeated="{r - self.row_no - 1}">'
                         "<table:table-cell/></table:table-row>")
         self.row_no = r
-        if all(v is None or type(v) is float for v in values):
-            key = (id(templates), tuple(v is None for v in values))
-            compiled = self.compiled.get(key)
-            if compiled is None:
-                compiled = self.compiled[key] = (_compile_row(values, templates), templates)
+        if styles is not None:  # header rows and the first data row: few, never compiled
+            self._write(_plain_row(values, templates, r, styles))
+            return
+        # Data rows repeat one shape of numbers: each shape is compiled once into a template.
+        key = (id(templates), tuple(map(type, values)))
+        compiled = self.compiled.get(key)
+        if compiled is None and _NUMBERS.issuperset(key[1]):
+            compiled = self.compiled[key] = (_compile_row(values, templates), templates)
+        if compiled is not None:
             self._write(compiled[0].format(*values, r=r, p=r - 1))
         else:
             self._write(_plain_row(values, templates, r))
@@ -265,6 +296,12 @@ class Writer:
             self._close_table()
             self._write("</office:spreadsheet></office:body></office:document-content>")
         self.out.close()
+        if kind is None:
+            # The zip takes one member at a time: the parts known only by now follow content.xml.
+            for name, content in self.objects:
+                self.zip.writestr(f"{name}/content.xml", content)
+            self.zip.writestr("settings.xml", ods_look.settings_xml(self.freezes))
+            self.zip.writestr("META-INF/manifest.xml", ods_look.manifest(name for name, _ in self.objects))
         self.zip.close()
 
 
@@ -285,7 +322,7 @@ def _compile_row(values, templates) -> str:
     return "".join(parts)
 
 
-def _plain_row(values, templates, r) -> str:
+def _plain_row(values, templates, r, styles=None) -> str:
     """A row of any values (captions, labels), not compiled: header rows are few."""
     parts, empty = ["<table:table-row>"], 0
     for k, v in enumerate(values):
@@ -296,11 +333,13 @@ def _plain_row(values, templates, r) -> str:
         if empty:
             parts.append(f'<table:table-cell table:number-columns-repeated="{empty}"/>')
             empty = 0
-        formula = f' table:formula="{escape(to_openformula(t).format(r=r, p=r - 1))}"' if t else ""
+        attrs = f' table:formula="{escape(to_openformula(t).format(r=r, p=r - 1))}"' if t else ""
+        if styles and k < len(styles) and styles[k]:
+            attrs += f' table:style-name="{ods_look.cell_style(styles[k])}"'
         if isinstance(v, str):
-            parts.append(f'<table:table-cell{formula} office:value-type="string"><text:p>{escape(v)}</text:p>'
+            parts.append(f'<table:table-cell{attrs} office:value-type="string"><text:p>{escape(v)}</text:p>'
                          "</table:table-cell>")
         else:
-            parts.append(f'<table:table-cell{formula} office:value-type="float" office:value="{float(v)!r}"/>')
+            parts.append(f'<table:table-cell{attrs} office:value-type="float" office:value="{float(v)!r}"/>')
     parts.append("</table:table-row>")
     return "".join(parts)

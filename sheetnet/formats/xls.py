@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import struct
+
 import xlrd
+import xlrd.compdoc
 
 from ..errors import SheetnetError
 from ..grid import Book, Cell, Sheet
@@ -12,13 +15,21 @@ HOLDS_FORMULAS = False
 
 def read(path) -> Book:
     try:
-        wb = xlrd.open_workbook(str(path), on_demand=True)
+        return _read(path)
     except xlrd.XLRDError as e:
         raise SheetnetError(f"not a readable .xls file ({e})") from None
-    except (AssertionError, IndexError, KeyError, ValueError, struct_error()) as e:
+    except _CORRUPT as e:
+        # xlrd reports a damaged file by whatever its parsing trips over.
         raise SheetnetError(f"not a readable .xls file (corrupt: {e.__class__.__name__})") from None
+
+
+def _read(path) -> Book:
+    # ragged_rows: a row holds its own cells, not the widest row's count of empty ones.
+    wb = xlrd.open_workbook(str(path), on_demand=True, ragged_rows=True)
     book = Book(str(path), [])
     try:
+        if wb.nsheets > MAX_SHEETS:
+            raise SheetnetError(f"more than {MAX_SHEETS:,} sheets")
         for k in range(wb.nsheets):
             xs = wb.sheet_by_index(k)
             sheet = Sheet(xs.name)
@@ -39,7 +50,6 @@ def read(path) -> Book:
     return book
 
 
-def struct_error():
-    import struct
-
-    return struct.error
+MAX_SHEETS = 10_000
+_CORRUPT = (xlrd.compdoc.CompDocError, AssertionError, IndexError, KeyError, ValueError, TypeError, struct.error,
+            UnicodeDecodeError, OverflowError, ZeroDivisionError, EOFError)

@@ -11,7 +11,9 @@ import zipfile
 
 from ..errors import SheetnetError
 from ..grid import Book, Cell, Sheet, column_letters, parse_address
+from . import fastrows, xlsx_look
 from ._xml import escape, parse
+from ._zip import open_zip
 from .ods import MAX_CELLS, MAX_COLS, MAX_ROWS, _Bounded
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -124,14 +126,17 @@ class _SheetReader:
             self.buffer.append(data)
 
     def end(self, name):
+        # A <v>, <f> or <c> nested where it does not belong ends without its start's state.
+        if self.buffer is None and name != MAIN + "c":
+            return
         if name == MAIN + "v":
             self.value, self.buffer = "".join(self.buffer), None
         elif name == MAIN + "f":
             self.formula, self.buffer = "".join(self.buffer), None
-        elif name == MAIN + "t" and self.buffer is not None:
+        elif name == MAIN + "t":
             self.inline = (self.inline or "") + "".join(self.buffer)
             self.buffer = None
-        elif name == MAIN + "c":
+        elif name == MAIN + "c" and self.cell is not None:
             self._end_cell()
 
     def _end_cell(self):
@@ -182,7 +187,7 @@ class _SheetReader:
 
 
 def read(path) -> Book:
-    with zipfile.ZipFile(path) as z:
+    with open_zip(path) as z:
         names = set(z.namelist())
         if "xl/workbook.xml" not in names:
             raise SheetnetError("not an Excel workbook (no xl/workbook.xml)")
@@ -191,7 +196,7 @@ def read(path) -> Book:
         if "xl/_rels/workbook.xml.rels" in names:
             targets = dict(_collect(z, "xl/_rels/workbook.xml.rels", PKG_REL + "Relationship", ("Id", "Target")))
         strings = _shared_strings(z)
-        book, budget = Book(str(path), []), [0]
+        book, budget, rows = Book(str(path), []), [0], fastrows.XlsxRows()
         for n, (name, rid) in enumerate(sheets, 1):
             target = targets.get(rid) or f"worksheets/sheet{n}.xml"
             member = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
@@ -200,7 +205,8 @@ def read(path) -> Book:
             sheet = Sheet(name or f"Sheet{n}")
             reader = _SheetReader(sheet, strings, budget)
             with z.open(member) as stream:
-                parse(_Bounded(stream, MAX_PART, member), reader.start, reader.end, reader.text, member=member)
+                # Regular rows take a fast lane; everything else goes to the reader's callbacks.
+                fastrows.scan(_Bounded(stream, MAX_PART, member), reader, rows, member)
             book.sheets.append(sheet)
     return book
 
@@ -220,31 +226,28 @@ _ROOT_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>
 </Relationships>"""
 
-_STYLES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">
-<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>
-<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>
-<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>
-<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>
-<cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs>
-<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>
-</styleSheet>"""
-
 _SHEET_HEAD = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
                '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-               'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheetData>')
+               'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">')
 
 _BAD_NAME = re.compile(r"[\[\]:*?/\\]")
 
 
+_NUMBERS = {float, type(None)}
+
+
 class Writer:
     """Writes each sheet's rows into its worksheet part as they come."""
+
+    max_rows = MAX_ROWS  # rows in one sheet: LibreOffice's and Excel's limit
 
     def __init__(self, file):
         self.file = file
         self.names = []
         self.out = None
         self.compiled = {}
+        self.tail = ""  # what the open sheet's part ends with after </sheetData>
+        self.drawings = []  # (sheet number, its charts), one drawing part each
 
     def __enter__(self):
         self.zip = zipfile.ZipFile(self.file, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
@@ -253,27 +256,37 @@ class Writer:
     def _write(self, text: str) -> None:
         self.out.write(text.encode())
 
-    def sheet(self, name: str) -> None:
+    def sheet(self, name: str, *, charts=(), widths=None, freeze=None, fit_page=False) -> None:
+        """Start a sheet: charts (styles.Chart), column widths in characters from column 1,
+        freeze: the first cell that scrolls ('C8'), fit_page: print it on one landscape page."""
         if len(name) > 31 or _BAD_NAME.search(name):
             raise SheetnetError(f"{name!r} cannot name an Excel sheet (at most 31 characters, none of []:*?/\\)")
         self._close_sheet()
         self.names.append(name)
+        if charts:
+            self.drawings.append((len(self.names), tuple(charts)))
+        self.tail = xlsx_look.sheet_tail(fit_page, "rId1" if charts else None)
         self.out = self.zip.open(f"xl/worksheets/sheet{len(self.names)}.xml", "w", force_zip64=True)
-        self._write(_SHEET_HEAD)
+        self._write(_SHEET_HEAD + xlsx_look.sheet_head(widths, freeze, fit_page) + "<sheetData>")
 
     def _close_sheet(self):
         if self.out is not None:
-            self._write("</sheetData></worksheet>")
+            self._write(f"</sheetData>{self.tail}</worksheet>")
             self.out.close()
             self.out = None
 
-    def row(self, r: int, values: list, templates: list | None = None) -> None:
-        """Write row r (ascending, from 1): values from column 1, with formula templates."""
-        if all(v is None or type(v) is float for v in values):
-            key = (id(templates), tuple(v is None for v in values))
-            compiled = self.compiled.get(key)
-            if compiled is None:
-                compiled = self.compiled[key] = (_compile_row(values, templates), templates)
+    def row(self, r: int, values: list, templates: list | None = None, styles: list | None = None) -> None:
+        """Write row r (ascending, from 1): values from column 1, with formula templates and
+        style names (styles.STYLES; None: unstyled)."""
+        if styles is not None:  # header rows and the first data row: few, never compiled
+            self._write(_plain_row(values, templates, r, styles))
+            return
+        # Data rows repeat one shape of numbers: each shape is compiled once into a template.
+        key = (id(templates), tuple(map(type, values)))
+        compiled = self.compiled.get(key)
+        if compiled is None and _NUMBERS.issuperset(key[1]):
+            compiled = self.compiled[key] = (_compile_row(values, templates), templates)
+        if compiled is not None:
             self._write(compiled[0].format(*values, r=r, p=r - 1))
         else:
             self._write(_plain_row(values, templates, r))
@@ -290,9 +303,10 @@ class Writer:
             f'<Override PartName="/xl/worksheets/sheet{k}.xml" '
             'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>\n'
             for k in range(1, n + 1))
+        overrides += self._write_drawings()
         self.zip.writestr("[Content_Types].xml", _CONTENT_TYPES.format(sheets=overrides))
         self.zip.writestr("_rels/.rels", _ROOT_RELS)
-        self.zip.writestr("xl/styles.xml", _STYLES)
+        self.zip.writestr("xl/styles.xml", xlsx_look.STYLES_XML)
         sheets = "".join(f'<sheet name="{escape(name)}" sheetId="{k}" r:id="rId{k}"/>'
                          for k, name in enumerate(self.names, 1))
         self.zip.writestr("xl/workbook.xml", (
@@ -310,14 +324,37 @@ class Writer:
             f'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{rels}'
             "</Relationships>"))
 
+    def _write_drawings(self) -> str:
+        """Write each charted sheet's drawing, charts and relationships; their content-type overrides."""
+        overrides, chart_no = [], 0
+        for d, (sheet_no, charts) in enumerate(self.drawings, 1):
+            self.zip.writestr(f"xl/worksheets/_rels/sheet{sheet_no}.xml.rels",
+                              xlsx_look.relationships([("drawing", f"../drawings/drawing{d}.xml")]))
+            self.zip.writestr(f"xl/drawings/drawing{d}.xml", xlsx_look.drawing(charts, chart_no + 1))
+            numbers = range(chart_no + 1, chart_no + len(charts) + 1)
+            self.zip.writestr(f"xl/drawings/_rels/drawing{d}.xml.rels",
+                              xlsx_look.relationships([("chart", f"../charts/chart{k}.xml") for k in numbers]))
+            for k, chart in zip(numbers, charts):
+                self.zip.writestr(f"xl/charts/chart{k}.xml", xlsx_look.chart(chart))
+                overrides.append(f'<Override PartName="/xl/charts/chart{k}.xml" '
+                                 f'ContentType="{xlsx_look.CHART_TYPE}"/>')
+            overrides.append(f'<Override PartName="/xl/drawings/drawing{d}.xml" '
+                             f'ContentType="{xlsx_look.DRAWING_TYPE}"/>')
+            chart_no += len(charts)
+        return "\n".join(overrides)
 
-def _cell(k: int, v, t, r, number=None) -> str:
-    """One <c>: a string, or a number (given as its text) with an optional formula."""
+
+def _cell(k: int, v, t, r, number=None, style=None) -> str:
+    """One <c>: a string, or a number (given as its text) with an optional formula; style: a
+    name from styles.STYLES."""
     ref = f"{column_letters(k + 1)}{r}"
+    s = f' s="{xlsx_look.style_index(style)}"' if style else ""
+    if number is None and t:  # a formula whose result is text
+        return f'<c r="{ref}"{s} t="str"><f>{escape(t)}</f><v>{escape(v)}</v></c>'
     if number is None:
-        return f'<c r="{ref}" t="inlineStr"><is><t>{escape(v)}</t></is></c>'
+        return f'<c r="{ref}"{s} t="inlineStr"><is><t>{escape(v)}</t></is></c>'
     formula = f"<f>{escape(t)}</f>" if t else ""
-    return f'<c r="{ref}">{formula}<v>{number}</v></c>'
+    return f'<c r="{ref}"{s}>{formula}<v>{number}</v></c>'
 
 
 def _compile_row(values, templates) -> str:
@@ -327,9 +364,10 @@ def _compile_row(values, templates) -> str:
     return f'<row r="{{r}}">{cells}</row>'
 
 
-def _plain_row(values, templates, r) -> str:
+def _plain_row(values, templates, r, styles=None) -> str:
     cells = "".join(
         _cell(k, v, templates[k].format(r=r, p=r - 1) if templates and templates[k] else None, r,
-              number=None if isinstance(v, str) else repr(float(v)))
+              number=None if isinstance(v, str) else repr(float(v)),
+              style=styles[k] if styles and k < len(styles) else None)
         for k, v in enumerate(values) if v is not None)
     return f'<row r="{r}">{cells}</row>'

@@ -1,0 +1,64 @@
+"""How a network sheet looks: the original's coloured boxes, widths, frozen headers, a usage note.
+
+The positions come from the :class:`~sheetnet.layout.Layout`; the style names are those of
+:mod:`sheetnet.formats.styles`, which each workbook format renders its own way. Only the
+header rows and the first data row carry styles: the rows after it are written by the
+writers' compiled fast path, which has none.
+"""
+
+from __future__ import annotations
+
+from .grid import address
+from .layout import Layout
+
+LABEL_WIDTH = 13  # 'Learning rate'
+GAP_WIDTH = 2  # the empty column between the learning rate and the inputs
+NUMBER_WIDTH = 10  # General shows 7 significant digits or 1.2345E-05 in it
+
+# The first data row's cells that the reader changes, and their colours (the original's note).
+FIRST_ROW = {"input": "input", "weight": "weight", "target": "target"}
+
+
+def sheet(layout: Layout) -> dict:
+    """The keyword arguments of Writer.sheet for a network sheet: widths and frozen headers."""
+    widths = [GAP_WIDTH] * (layout.first_col - 1) + [NUMBER_WIDTH] * (layout.last_col - layout.first_col + 1)
+    widths[layout.lr_col - 1] = LABEL_WIDTH
+    # The captions, labels and learning rate stay in view while the rows and columns scroll.
+    return {"widths": widths, "freeze": address(layout.first_row, layout.first_col)}
+
+
+def header_styles(layout: Layout, r: int, values: list) -> list:
+    """The style names of header row r: the note in row 1, captions, then labels."""
+    style = "note" if r < layout.caption_row else "label" if r == layout.label_row else "caption"
+    return [style if v is not None else None for v in values]
+
+
+def first_row_styles(layout: Layout) -> list:
+    """The style names of the first data row: the boxes a reader changes."""
+    styles = [None] * layout.last_col
+    styles[layout.lr_col - 1] = "rate"
+    for c in layout.columns:
+        if c.kind in FIRST_ROW:
+            styles[c.col - 1] = FIRST_ROW[c.kind]
+    return styles
+
+
+def usage(layout: Layout, summary: str | None) -> str:
+    """The note's second line: which cells to change, and where the charts are."""
+    r, L = layout.first_row, layout.L
+    box = lambda kind, layer, last: (f"{layout.at(kind, layer).letter}{r}:"
+                                     f"{layout.at(kind, layer, *last).letter}{r}")
+    inputs = box("input", 0, (layout.sizes[0] - 1,))
+    targets = box("target", L, (layout.sizes[L] - 1,))
+    text = (f"Change the inputs in the yellow box ({inputs}), the targets in the green box ({targets}), "
+            f"the starting weights in the lavender boxes or the learning rate ({layout.lr_address}): "
+            "every row below follows.")
+    if summary:
+        text += f" Weights, outputs and cost charts: sheet '{summary}'."
+    return text
+
+
+def cost_range(layout: Layout, rows: int) -> str:
+    """The cost column of the data rows, e.g. 'AA8:AA1002'."""
+    letter = layout.at("cost", layout.L).letter
+    return f"{letter}{layout.first_row}:{letter}{layout.first_row + rows - 1}"

@@ -1,0 +1,75 @@
+"""What the commands print: short, readable reports of trained runs and of a workbook's networks."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .grid import Sheet, address
+from .layout import Layout
+from .network import Problem, forward
+
+
+def number(x) -> str:
+    """A cell's value as the reports print it: 6 significant digits; '-' for an empty cell."""
+    return "-" if x is None else f"{x:.6g}" if isinstance(x, float) else str(x)
+
+
+def numbers(xs) -> str:
+    """Numbers side by side."""
+    return " ".join(number(float(x)) for x in xs)
+
+
+def shape(sizes) -> str:
+    """(2, 2, 2) -> '2-2-2'."""
+    return "-".join(map(str, sizes))
+
+
+def matrix(W: np.ndarray, indent: str = "    ") -> list:
+    """W as in the note: row j for neuron j, column i for neuron i of the layer below, the bias last."""
+    n_in = W.shape[1] - 1
+    head = [f"i={i}" for i in range(n_in)] + ["bias"]
+    cells = [[number(float(w)) for w in row] for row in W]
+    width = max(len(t) for t in head + [c for row in cells for c in row])
+    label = len(f"j={W.shape[0] - 1}")
+    lines = [indent + " " * label + "".join(f"  {t:>{width}}" for t in head)]
+    lines += [indent + f"{f'j={j}':<{label}}" + "".join(f"  {c:>{width}}" for c in row) for j, row in enumerate(cells)]
+    return lines
+
+
+def trained(run) -> str:
+    """A trained run in three lines: the network, its cost before and after, its outputs against the targets."""
+    problem, last = run.problem, run.last
+    L = run.layout.L
+    first_outputs = forward(problem.network.W, problem.inputs)[-1]
+    return "\n".join([
+        f"{run.name}: {shape(run.layout.sizes)} network, {run.n:,} iterations, learning rate "
+        f"{number(problem.network.lr)}",
+        f"  cost     {number(run.first_cost)} -> {number(run.last_cost)}",
+        f"  outputs  {numbers(first_outputs)} -> {numbers(last.a[L])}  (targets {numbers(problem.T)})",
+    ])
+
+
+def data_rows(sheet: Sheet, layout: Layout) -> int:
+    """How many data rows follow the first one without a gap (counted in the cost column)."""
+    col = layout.at("cost", layout.L).col
+    r = layout.first_row
+    while sheet.value(r, col) is not None or sheet.cell(r, col).formula is not None:
+        r += 1
+    return r - layout.first_row
+
+
+def network(sheet: Sheet, layout: Layout, problem: Problem) -> str:
+    """What `sheetnet show` says of one network: shape, rows, learning rate, first weights, cached costs."""
+    rows = data_rows(sheet, layout)
+    first, last = layout.first_row, layout.first_row + max(rows, 1) - 1
+    cost_col = layout.at("cost", layout.L).col
+    cost = lambda r: sheet.value(r, cost_col)
+    lines = [f"{sheet.name}: {shape(layout.sizes)} network, {rows:,} row{'s' * (rows != 1)} ({first} to {last}), "
+             f"learning rate {number(problem.network.lr)} ({layout.lr_address})",
+             f"  inputs {numbers(problem.inputs)}, targets {numbers(problem.T)}"]
+    for l in range(1, layout.L + 1):
+        lines.append(f"  W({l}) in row {first}:")
+        lines += matrix(problem.network.W[l])
+    where = lambda r: f"{number(cost(r))} ({address(r, cost_col)})"
+    lines.append(f"  cost, as cached: {where(first)} -> {where(last)}")
+    return "\n".join(lines)

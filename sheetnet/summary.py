@@ -1,0 +1,132 @@
+"""The summary sheet of a trained network: what it is, where it started, where it ended.
+
+``NAME summary`` holds the shape, the iterations and the learning rate; W(1)..W(L) at the start
+and at the end as matrices in the note's form (row j for neuron j of layer l, column i for
+neuron i of layer l-1, the bias last); the outputs against the targets; the first and final
+cost; and the two cost charts of the original (over all iterations, and over the first ones).
+Every number is a live formula on the network sheet carrying Python's value, so the summary
+follows when a reader changes the first data row. The sheet has no 'Learning rate' label, so
+no reader takes it for a network.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .check import quoted
+from .formats.styles import Chart
+from .grid import address, column_letters
+from .look import cost_range
+from .network import count_logged, iterate
+from .report import shape
+
+SUFFIX = " summary"
+FIRST = 75  # the original's second chart shows the first 75 iterations
+LABEL_WIDTH, NUMBER_WIDTH = 24, 12
+CHART_WIDTH, CHART_HEIGHT = 150.0, 85.0  # millimetres
+CHART_ROWS = 21  # rows between the two charts' tops: 85 mm and a little more in either format
+
+
+def write(w, run, name: str) -> None:
+    """Write the summary of one trained run (see the module docstring) as sheet `name` of writer w."""
+    layout, problem, L = run.layout, run.problem, run.layout.L
+    rows = count_logged(run.n, run.every)
+    first_row, last_row = layout.first_row, layout.first_row + rows - 1
+    first, last = iterate(problem.network.W, problem.inputs, problem.T), run.last
+    # Cross-sheet references; braces doubled because the writers format templates with {r} and {p}.
+    sheet = quoted(run.name).replace("{", "{{").replace("}", "}}")
+    ref = lambda kind, layer, row, j=0, i=0: f"{sheet}!{address(row, layout.at(kind, layer, j, i).col)}"
+    cells = {}  # (row, col) -> (value, formula, style)
+
+    def put(r, c, value, formula=None, style=None):
+        cells[(r, c)] = (value, formula, style)
+
+    put(1, 1, f"Summary of sheet '{run.name}'", style="title")
+    put(2, 1, f"Every number here is a live formula on sheet '{run.name}': change its first data row "
+              "and the numbers and charts follow.", style="note")
+    lr = f"{sheet}!${column_letters(layout.lr_col)}${layout.first_row}"
+    facts = [("Network", shape(layout.sizes), None, None),
+             ("Iterations", float(run.n), None, None),
+             ("γ (the learning rate)", problem.network.lr, lr, None),  # not 'Learning rate': not a network
+             ("Cost, first iteration", first.C, ref("cost", L, first_row), "scientific"),
+             ("Cost, final iteration", last.C, ref("cost", L, last_row), "scientific")]
+    for r, (label, value, formula, style) in enumerate(facts, 4):
+        put(r, 1, label, style="caption")
+        put(r, 2, value, formula, style)
+    if run.every > 1:
+        put(5, 3, f"(one row for every {run.every:,}th)")
+
+    r = 10
+    put(r, 1, "W(l) as in the note: row j is neuron j of layer l, column i neuron i of layer l-1, the bias "
+              "last", style="note")
+    widest = max(layout.sizes[l - 1] + 1 for l in range(1, L + 1))
+    end_col = 2 + widest + 1  # the matrices at the end start here, right of those at the start
+    for l in range(1, L + 1):
+        n_in = layout.sizes[l - 1]
+        r += 2
+        put(r, 1, f"W({l})", style="caption")
+        put(r, 2, "at the start", style="caption")
+        put(r, end_col, "at the end", style="caption")
+        r += 1
+        for i in range(n_in + 1):
+            for start in (2, end_col):
+                put(r, start + i, "bias" if i == n_in else f"i={i}", style="label")
+        for j in range(layout.sizes[l]):
+            r += 1
+            put(r, 1, f"j={j}", style="caption")
+            for i in range(n_in + 1):
+                put(r, 2 + i, first.W[l][j, i], ref("weight", l, first_row, j, i), "weight")
+                put(r, end_col + i, last.W[l][j, i], ref("weight", l, last_row, j, i), "weight")
+
+    r += 2
+    put(r, 1, f"Outputs a({L}) against targets T", style="caption")
+    r += 1
+    for c, label in enumerate(("first", "final", "target", "final - target"), 2):
+        put(r, c, label, style="label")
+    for j in range(layout.sizes[L]):
+        r += 1
+        put(r, 1, f"j={j}", style="caption")
+        put(r, 2, first.a[L][j], ref("activation", L, first_row, j), "output")
+        put(r, 3, last.a[L][j], ref("activation", L, last_row, j), "output")
+        put(r, 4, problem.T[j], ref("target", L, last_row, j), "target")
+        put(r, 5, last.a[L][j] - problem.T[j], f"C{r}-D{r}", "scientific")
+
+    content_cols = max(end_col + widest - 1, 5)
+    w.sheet(name, charts=charts(run, rows, content_cols + 2), fit_page=True,
+            widths=[LABEL_WIDTH] + [NUMBER_WIDTH] * (content_cols - 1))
+    for r in sorted({r for r, _ in cells}):
+        row = [cells.get((r, c), (None, None, None)) for c in range(1, max(c for rr, c in cells if rr == r) + 1)]
+        w.row(r, [v for v, _, _ in row], [f for _, f, _ in row], [s for _, _, s in row])
+
+
+def charts(run, rows: int, col: int) -> list:
+    """The cost over every row, on a logarithmic axis, and below it the cost over the first FIRST
+    rows (when there are more), both with their top left corner in column col; none for one row."""
+    if rows < 2:
+        return []
+    layout = run.layout
+    every = run.every
+    x_title = "Iteration" if every == 1 else f"Row (iterations 1, {1 + every:,}, {1 + 2 * every:,}, ...)"
+    bounds = log_bounds(run)
+    found = [Chart(f"Cost over all {run.n:,} iterations", run.name, cost_range(layout, rows), address(1, col),
+                   x_title=x_title, y_title="Cost C (log scale)" if bounds else "Cost C", log=bool(bounds),
+                   bounds=bounds, width=CHART_WIDTH, height=CHART_HEIGHT)]
+    if rows > FIRST:
+        first = "iterations" if every == 1 else "rows"
+        found.append(Chart(f"Cost over the first {FIRST} {first}", run.name, cost_range(layout, FIRST),
+                           address(1 + CHART_ROWS, col), x_title=x_title, y_title="Cost C",
+                           width=CHART_WIDTH, height=CHART_HEIGHT))
+    return found
+
+
+def log_bounds(run) -> tuple[float, float] | None:
+    """Decades that hold the cost of every row, for a logarithmic axis; None when a cost is 0.
+
+    Above: the largest cost outputs in (0, 1) allow, ½ Σ max(T², (1 − T)²). Below: a decade under
+    the lower of the first and final cost (the cost falls as the network learns).
+    """
+    low = min(run.first_cost, run.last_cost)
+    if not low > 0:
+        return None
+    top = 0.5 * sum(max(t * t, (1 - t) ** 2) for t in run.problem.T)
+    return 10.0 ** (math.floor(math.log10(low)) - 1), 10.0 ** math.ceil(math.log10(top))

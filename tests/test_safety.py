@@ -1,0 +1,748 @@
+"""Nothing lost: the user's workbook kept whole, writes that are complete or absent, and a clear
+one-line answer to every bad or hostile file (issue 4)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import resource
+import shutil
+import signal
+import subprocess
+import time
+import xml.etree.ElementTree as ET
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import close
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from libreoffice import convert
+
+import corpus as C
+from sheetnet import formats
+from sheetnet.errors import SheetnetError
+from sheetnet.formats.merge import fresh_name
+from sheetnet.layout import Layout, networks
+from sheetnet.network import Network, Problem, train
+from sheetnet.output import Run, write
+
+# -- running the command ------------------------------------------------------------------------
+
+
+def fingerprint(path: Path) -> tuple:
+    return hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns
+
+
+def run(*args, cwd=None, memory: int | None = None, timeout: int = 300):
+    """sheetnet with args, as a user runs it; every input file named must come out untouched.
+    memory: a limit on the address space, in bytes."""
+    exe = shutil.which("sheetnet")
+    assert exe, "the sheetnet command is not installed (pip install -e .)"
+    args = [str(a) for a in args]
+    outputs = {args[k + 1] for k, a in enumerate(args[:-1]) if a == "-o"}
+    inputs = [Path(cwd or ".", a) for a in args if a not in outputs and Path(cwd or ".", a).is_file()]
+    before = [fingerprint(p) for p in inputs]
+    limit = (lambda: resource.setrlimit(resource.RLIMIT_AS, (memory, memory))) if memory else None
+    result = subprocess.run([exe, *args], capture_output=True, text=True, cwd=cwd, timeout=timeout, preexec_fn=limit)
+    assert [fingerprint(p) for p in inputs] == before, "an input file was changed"
+    return result
+
+
+def ok(*args, cwd=None):
+    result = run(*args, cwd=cwd)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def one_line_error(result, *fragments) -> None:
+    """Exit 2 and one line on stderr holding every fragment, no traceback."""
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith("sheetnet: error: "), result.stderr
+    for fragment in fragments:
+        assert fragment in result.stderr, (fragment, result.stderr)
+
+
+# -- comparing a copy with its original -------------------------------------------------------------
+
+
+def _common(a: memoryview, b: memoryview) -> int:
+    """The length of the common prefix of a and b."""
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[:mid] == b[:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def insertions(before: bytes, after: bytes) -> list:
+    """The runs of bytes inserted into before to give after, or None when after is not before
+    with only insertions (something was removed or changed)."""
+    a, b = memoryview(before), memoryview(after)
+    i = j = 0
+    runs = []
+    while True:
+        k = _common(a[i:], b[j:])
+        i, j = i + k, j + k
+        if i == len(a):
+            if j < len(b):
+                runs.append(bytes(b[j:]))
+            return runs
+        probe = bytes(a[i:i + 256])
+        resume = after.find(probe, j + 1)
+        if resume < 0:
+            return None
+        runs.append(bytes(b[j:resume]))
+        j = resume
+
+
+def chart_ranges(z: zipfile.ZipFile) -> set:
+    """The cell ranges every chart object of an .ods draws (its plot area's and its series')."""
+    found = set()
+    for name in z.namelist():
+        if name.endswith("/content.xml") and name != "content.xml":
+            text = z.read(name).decode()
+            if "<chart:chart" in text:
+                found |= set(re.findall(r'(?:table:cell-range-address|chart:values-cell-range-address)="([^"]+)"',
+                                        text))
+    return found
+
+
+def cells(sheet) -> dict:
+    return {(r, c): cell for r, row in sheet.rows.items() for c, cell in row.items()}
+
+
+# -- results go into a copy of the user's workbook ---------------------------------------------------
+
+N = 40  # iterations: enough to see training, few enough to stay quick
+
+
+@pytest.fixture(scope="module")
+def trained_ods(original, tmp_path_factory):
+    out = tmp_path_factory.mktemp("kept") / "trained.ods"
+    result = ok("train", original, "-n", N, "-o", out)
+    return out, result
+
+
+@pytest.fixture(scope="module")
+def trained_xlsx(original_exports, tmp_path_factory):
+    out = tmp_path_factory.mktemp("kept") / "trained.xlsx"
+    result = ok("train", original_exports["xlsx"], "-n", N, "-o", out)
+    return out, result
+
+
+# The parts that list sheets, styles and parts: the new ones are added to them, nothing else.
+ODS_LISTS = ("content.xml", "META-INF/manifest.xml", "styles.xml", "settings.xml")
+XLSX_LISTS = ("[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+
+
+def test_ods_copy_keeps_every_part_of_the_original(original, trained_ods):
+    out, result = trained_ods
+    assert result.stderr == ""  # nothing left out
+    with zipfile.ZipFile(original) as a, zipfile.ZipFile(out) as b:
+        assert b.testzip() is None
+        assert b.infolist()[0].filename == "mimetype" and b.infolist()[0].compress_type == zipfile.ZIP_STORED
+        assert set(a.namelist()) <= set(b.namelist())
+        for name in a.namelist():
+            if name in ODS_LISTS:
+                added = insertions(a.read(name), b.read(name))
+                assert added is not None, f"{name}: not the original with the new sheets' entries inserted"
+            else:
+                assert a.read(name) == b.read(name), name
+        # What content.xml gains: the new tables after the original's last one, their styles after its styles.
+        added = insertions(a.read("content.xml"), b.read("content.xml"))
+        assert len(added) == 2 and b"style:name=" in added[0] and b'table:name="Sheet1 trained"' in added[1]
+        manifest = b.read("META-INF/manifest.xml").decode()
+        for name in set(b.namelist()) - set(a.namelist()):
+            assert f'manifest:full-path="{name}"' in manifest, name
+
+
+def test_ods_copy_keeps_every_cell_of_the_original(original, trained_ods):
+    mine, theirs = formats.read(trained_ods[0]), formats.read(original)
+    assert [s.name for s in mine.sheets[:2]] == ["Sheet1", "Ark2"]
+    for name in ("Sheet1", "Ark2"):
+        assert cells(mine.sheet(name)) == cells(theirs.sheet(name)), name
+    found = {s.name: (layout, problem) for s, layout, problem in networks(mine)}
+    assert {"Sheet1", "Ark2", "Sheet1 trained", "Ark2 trained"} <= set(found)
+    layout, problem = found["Sheet1 trained"]
+    expected = list(train(found["Sheet1"][1], N))[-1]
+    assert mine.sheet("Sheet1 trained").value(layout.first_row + N - 1, layout.at("cost", 2).col) == expected.C
+    np.testing.assert_array_equal(problem.network.W[1], found["Sheet1"][1].network.W[1])
+
+
+def test_libreoffice_opens_the_ods_copy(original, trained_ods, tmp_path):
+    back = convert(trained_ods[0], tmp_path, "ods")  # recalculating every formula
+    book, theirs, mine = formats.read(back), formats.read(original), formats.read(trained_ods[0])
+    for name in ("Sheet1", "Ark2"):
+        for (r, c), cell in cells(theirs.sheet(name)).items():
+            if isinstance(cell.value, float):
+                assert close(book.sheet(name).value(r, c), cell.value, 1e-9), (name, r, c)
+    for name in ("Sheet1 trained", "Ark2 trained"):
+        sheet, layout = mine.sheet(name), Layout((2, 2, 2) if name.startswith("Sheet1") else (1, 1, 1))
+        cost = layout.at("cost", layout.L).col
+        for r in range(layout.first_row, layout.first_row + N):
+            assert close(book.sheet(name).value(r, cost), sheet.value(r, cost), 1e-9), (name, r)
+    # Both original charts are there, drawing what they drew.
+    with zipfile.ZipFile(original) as a, zipfile.ZipFile(back) as b:
+        assert chart_ranges(a) and chart_ranges(a) <= chart_ranges(b)
+
+
+def test_xlsx_copy_keeps_every_part_of_the_original(original_exports, trained_xlsx):
+    source, (out, result) = original_exports["xlsx"], trained_xlsx
+    assert result.stderr == ""
+    with zipfile.ZipFile(source) as a, zipfile.ZipFile(out) as b:
+        assert b.testzip() is None and set(a.namelist()) <= set(b.namelist())
+        for name in a.namelist():
+            if name in XLSX_LISTS:
+                assert insertions(a.read(name), b.read(name)), name
+            elif name == "xl/styles.xml":
+                assert_styles_appended(a.read(name), b.read(name))
+            else:
+                assert a.read(name) == b.read(name), name
+        types = b.read("[Content_Types].xml").decode()
+        for name in set(b.namelist()) - set(a.namelist()):
+            if not name.endswith(".rels"):
+                assert f'PartName="/{name}"' in types, name
+
+
+def assert_styles_appended(before: bytes, after: bytes) -> None:
+    """Every list of formats in after begins with the one in before; everything else is equal."""
+    a, b = ET.fromstring(before), ET.fromstring(after)
+    assert [e.tag for e in a] == [e.tag for e in b]
+    for x, y in zip(a, b):
+        xs, ys = [ET.tostring(e) for e in x], [ET.tostring(e) for e in y]
+        assert ys[:len(xs)] == xs, x.tag
+        assert {k: v for k, v in x.attrib.items() if k != "count"} == {k: v for k, v in y.attrib.items() if k != "count"}
+        if "count" in y.attrib:
+            assert int(y.attrib["count"]) == len(ys), y.tag
+
+
+def test_xlsx_copy_keeps_every_cell_and_opens_in_libreoffice(original_exports, trained_xlsx, tmp_path):
+    source, out = original_exports["xlsx"], trained_xlsx[0]
+    mine, theirs = formats.read(out), formats.read(source)
+    assert [s.name for s in mine.sheets[:4]] == ["Sheet1", "Ark2", "Sheet1 trained", "Sheet1 trained summary"]
+    for name in ("Sheet1", "Ark2"):
+        assert cells(mine.sheet(name)) == cells(theirs.sheet(name)), name
+    back = formats.read(convert(out, tmp_path, "ods"))
+    assert [s.name for s in back.sheets] == [s.name for s in mine.sheets]
+    layout = Layout((2, 2, 2))
+    for r in range(layout.first_row, layout.first_row + N):
+        for c in (layout.at("cost", 2).col, layout.at("weight", 1, 1, 2).col):
+            assert close(back.sheet("Sheet1 trained").value(r, c), mine.sheet("Sheet1 trained").value(r, c), 1e-9)
+    for (r, c), cell in cells(theirs.sheet("Sheet1")).items():
+        if isinstance(cell.value, float):
+            assert close(back.sheet("Sheet1").value(r, c), cell.value, 1e-9), (r, c)
+
+
+def test_xlsx_copy_keeps_the_new_sheets_look(original_exports, trained_xlsx, tmp_path):
+    """The new sheets' cell formats, appended to the workbook's own, still say what they said
+    (compared with the same sheets written alone)."""
+    import openpyxl
+
+    alone = tmp_path / "alone.xlsx"
+    ok("train", original_exports["xlsx"], "-n", N, "-o", alone, "--results-only")
+    merged, theirs = openpyxl.load_workbook(trained_xlsx[0]), openpyxl.load_workbook(alone)
+    look = lambda c: (c.number_format, c.fill.fill_type, c.fill.fgColor.rgb, c.font.b, c.font.i, c.font.sz,
+                      c.border.bottom.style, c.alignment.horizontal or "general", c.alignment.wrap_text or False)
+    styled = 0
+    for name in theirs.sheetnames:
+        mine = merged[f"{name} trained" if " " not in name else name.replace(" ", " trained ", 1)]
+        for row in theirs[name].iter_rows(min_row=1, max_row=12):
+            for cell in row:  # cells in the default format take the workbook's default font
+                if cell.has_style:
+                    assert look(mine[cell.coordinate]) == look(cell), (name, cell.coordinate)
+                    styled += 1
+    assert styled > 20
+
+
+def test_training_a_trained_workbook_again_renames_what_collides(trained_ods, tmp_path):
+    """The second run's sheets, styles and charts meet names the first run took."""
+    first = trained_ods[0]
+    out = tmp_path / "again.ods"
+    ok("train", first, "--sheet", "Sheet1 trained", "-n", 5, "-o", out)
+    before, after = formats.read(first), formats.read(out)
+    assert [s.name for s in after.sheets[:len(before.sheets)]] == [s.name for s in before.sheets]
+    for sheet in before.sheets:
+        assert cells(after.sheet(sheet.name)) == cells(sheet), sheet.name
+    assert "Sheet1 trained trained" in [s.name for s in after.sheets]
+    with zipfile.ZipFile(first) as a, zipfile.ZipFile(out) as b:
+        for name in a.namelist():
+            if name not in ODS_LISTS:
+                assert a.read(name) == b.read(name), name
+        assert len(chart_ranges(b)) > len(chart_ranges(a))
+        content = b.read("content.xml")
+        automatic = content[content.index(b"<office:automatic-styles>"):content.index(b"</office:automatic-styles>")]
+        styles = re.findall(rb'style:name="([^"]+)"', automatic)
+        assert len(styles) == len(set(styles))  # no style name twice
+    back = formats.read(convert(out, tmp_path / "lo", "ods"))
+    assert [s.name for s in back.sheets] == [s.name for s in after.sheets]
+
+
+def _foreign_ods(path: Path) -> Path:
+    """A workbook as another program might write it: other namespace prefixes, no styles or settings."""
+    content = C.ods_content({"Sheet1": C.network()[0]})
+    for prefix, short in (("office", "o"), ("table", "t"), ("text", "x")):
+        content = re.sub(rf"(</?| ){prefix}:", lambda m: m.group(1) + short + ":", content)
+        content = content.replace(f"xmlns:{prefix}=", f"xmlns:{short}=")
+    return C.ods(path, content=content)
+
+
+def _openpyxl_xlsx(path: Path) -> Path:
+    """A workbook openpyxl writes: styles, a chart, a defined name, a second sheet with a formula."""
+    import openpyxl
+    from openpyxl.chart import LineChart, Reference
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.workbook.defined_name import DefinedName
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Net"
+    for (r, c), v in C.network()[0].items():
+        ws.cell(r, c, v)
+    ws["C8"].fill = PatternFill("solid", fgColor="FFFF00")
+    ws["A6"].font = Font(bold=True)
+    notes = wb.create_sheet("Notes")
+    notes["A2"] = "=SUM(1,2)"
+    for i in range(1, 11):
+        notes.cell(i, 2, i * i)
+    chart = LineChart()
+    chart.add_data(Reference(notes, min_col=2, min_row=1, max_row=10))
+    notes.add_chart(chart, "D2")
+    wb.defined_names["squares"] = DefinedName("squares", attr_text="Notes!$B$1:$B$10")
+    wb.save(path)
+    return path
+
+
+def test_a_workbook_from_another_program_keeps_everything(tmp_path):
+    for source in (_foreign_ods(tmp_path / "foreign.ods"), _openpyxl_xlsx(tmp_path / "openpyxl.xlsx")):
+        out = tmp_path / f"trained{source.suffix}"
+        assert ok("train", source, "-n", 10, "-o", out).stderr == ""
+        before, after = formats.read(source), formats.read(out)
+        for sheet in before.sheets:
+            assert cells(after.sheet(sheet.name)) == cells(sheet), sheet.name
+        names = [s.name for s in after.sheets]
+        back = formats.read(convert(out, tmp_path / f"lo{source.suffix}", "ods"))
+        assert [s.name for s in back.sheets] == names
+        trained = names[len(before.sheets)]
+        layout = Layout((2, 2, 2))
+        for r in range(layout.first_row, layout.first_row + 10):
+            c = layout.at("cost", 2).col
+            assert close(back.sheet(trained).value(r, c), after.sheet(trained).value(r, c), 1e-9), (source, r)
+    import openpyxl
+
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == names and wb.defined_names["squares"].attr_text == "Notes!$B$1:$B$10"
+    assert len(wb["Notes"]._charts) == 1 and wb["Net"]["C8"].fill.fgColor.rgb == "00FFFF00" and wb["Net"]["A6"].font.b
+
+
+def test_results_only_writes_just_the_new_sheets(original, tmp_path):
+    out = tmp_path / "new.ods"
+    ok("train", original, "-n", 5, "--results-only", "-o", out)
+    book = formats.read(out)
+    assert [s.name for s, *_ in networks(book)] == ["Sheet1", "Ark2"]
+    with zipfile.ZipFile(out) as z:
+        assert not any(n.startswith("Object 1") for n in z.namelist())
+
+
+@pytest.mark.parametrize("kind, out, args, said", [
+    ("ods", "x.xlsx", [], "are not copied into x.xlsx: sheetnet copies a workbook only into its own format"),
+    ("ods", "x.csv", ["--sheet", "Ark2"], "are not copied into x.csv: a .csv file holds only the trained numbers"),
+    ("xls", "x.xlsx", [], "are not copied into x.xlsx: sheetnet cannot write .xls"),
+])
+def test_another_format_says_what_it_leaves_out(original_exports, tmp_path, kind, out, args, said):
+    result = ok("train", original_exports[kind], "-n", 5, "-o", tmp_path / out, *args)
+    assert result.stderr.count("\n") == 1 and "note:" in result.stderr and said in result.stderr
+    assert "own sheets (Sheet1, Ark2)" in result.stderr
+    assert ok("train", original_exports[kind], "-n", 5, "-o", tmp_path / out, *args, "--force",
+              "--results-only").stderr == ""
+
+
+def test_fresh_names_are_free_and_fit_excel():
+    assert fresh_name("Sheet1 trained", ["Sheet1", "Ark2"]) == "Sheet1 trained"
+    assert fresh_name("Sheet1 trained", ["SHEET1 TRAINED"]) == "Sheet1 trained 2"
+    assert fresh_name("Sheet1 trained", ["Sheet1 trained", "sheet1 trained 2"]) == "Sheet1 trained 3"
+    long = "A sheet with a rather long name trained"
+    taken = []
+    for _ in range(12):
+        taken.append(fresh_name(long, taken))
+    assert all(len(n) <= 31 for n in taken) and len({n.casefold() for n in taken}) == 12
+    assert taken[0] == long[:31] and taken[11].endswith(" 12")
+
+
+# -- writes are complete or absent --------------------------------------------------------------------
+
+
+def _start_long_write(original, out: Path, *args):
+    exe = shutil.which("sheetnet")
+    proc = subprocess.Popen([exe, "train", str(original), "--sheet", "Sheet1", "-n", "1000000", "-o", str(out),
+                             *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for _ in range(600):  # the temporary file appears once the output is checked and the input read
+        if list(out.parent.glob(f".{out.name}.*.part")) or proc.poll() is not None:
+            break
+        time.sleep(0.1)
+    time.sleep(1.0)  # well into training and writing: a million iterations take far longer
+    assert proc.poll() is None, proc.communicate()
+    return proc
+
+
+@pytest.mark.parametrize("mode", [[], ["--results-only"]])
+def test_kill_9_leaves_the_old_file_or_none(original, tmp_path, mode):
+    out = tmp_path / "big.ods"
+    for existing in (False, True):
+        if existing:
+            out.write_bytes(b"the old file")
+        proc = _start_long_write(original, out, *mode, *(["--force"] if existing else []))
+        proc.kill()
+        proc.communicate()
+        left = sorted(p.name for p in tmp_path.iterdir() if p != out)
+        assert left and all(re.fullmatch(r"\.big\.ods\.\w+\.part", n) for n in left), left
+        if existing:
+            assert out.read_bytes() == b"the old file"
+        else:
+            assert not out.exists()
+        for name in left:
+            (tmp_path / name).unlink()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_and_kill_remove_what_was_being_written(original, tmp_path, sig):
+    out = tmp_path / "big.ods"
+    proc = _start_long_write(original, out)
+    proc.send_signal(sig)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and stderr == "sheetnet: interrupted; nothing was written\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+# -- every bad input: exit 2, one line naming file, sheet and cell ------------------------------------
+
+L = C.LAYOUT
+W01_LABEL = f"{L.at('weight', 1, 0, 1).letter}{L.label_row}"
+W01_VALUE = f"{L.at('weight', 1, 0, 1).letter}{L.first_row}"
+
+
+def _corrupt(path: Path) -> Path:
+    """A valid .ods with bytes of content.xml's compressed data changed."""
+    C.ods(path)
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as z:
+        info = z.getinfo("content.xml")
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    for k in range(start + 10, start + info.compress_size - 10, 7):
+        data[k] ^= 0x5A
+    path.write_bytes(bytes(data))
+    return path
+
+
+BAD = {  # name: (make the input file in a folder, extra arguments, fragments of the message)
+    "not a spreadsheet": (lambda d: _write(d / "notes.ods", b"just some notes\n"), [], ["notes.ods", "not a valid .ods"]),
+    "text named .xlsx": (lambda d: _write(d / "notes.xlsx", b"\x89PNG\r\n\x1a\n" + bytes(200)), [],
+                         ["notes.xlsx", "not a valid .xlsx"]),
+    "no spreadsheet type": (lambda d: _write(d / "notes.txt", b"a0,a1\n"), [], ["notes.txt", "unsupported file type"]),
+    "truncated zip": (lambda d: _write(d / "cut.ods", C.ods(d / "whole.ods").read_bytes()[:900]), [],
+                      ["cut.ods", "not a valid .ods file (broken zip"]),
+    "corrupt zip": (lambda d: _corrupt(d / "bad.ods"), [], ["bad.ods", "not a valid .ods file"]),
+    "no content.xml": (lambda d: C.ods(d / "empty.ods", leave_out=("content.xml",)), [],
+                       ["empty.ods", "no content.xml"]),
+    "no workbook.xml": (lambda d: C.xlsx(d / "empty.xlsx", leave_out=("xl/workbook.xml",)), [],
+                        ["empty.xlsx", "no xl/workbook.xml"]),
+    "no worksheet part": (lambda d: C.xlsx(d / "hollow.xlsx", leave_out=("xl/worksheets/sheet1.xml",)), [],
+                          ["hollow.xlsx", "sheet 'Sheet1' has no part"]),
+    "no network": (lambda d: C.ods(d / "plain.ods", {"Notes": {(1, 1): "hello"}}), [],
+                   ["plain.ods", "no network found"]),
+    "missing weight label": (lambda d: C.ods(d / "net.ods", {"Sheet1": C.spoiled({(L.label_row, C.W01): None})}),
+                             [], ["net.ods", "sheet 'Sheet1'", f"cell {L.at('weight', 1, 0, 0).letter}{L.label_row}"]),
+    "unknown label": (lambda d: C.ods(d / "net.ods", {"Sheet1": C.spoiled({(L.label_row, C.W01): "x7"})}), [],
+                      ["net.ods", "sheet 'Sheet1'", f"cell {W01_LABEL}", "unknown label 'x7'"]),
+    "text for a weight": (lambda d: C.xlsx(d / "net.xlsx", {"Sheet1": C.spoiled({(L.first_row, C.W01): "0,2"})}), [],
+                          ["net.xlsx", "sheet 'Sheet1'", f"cell {W01_VALUE}", "must be a number, not '0,2'"]),
+    "NaN for a weight": (lambda d: C.ods(d / "net.ods", {"Sheet1": C.spoiled({(L.first_row, C.W01): float("nan")})}),
+                         [], ["net.ods", "sheet 'Sheet1'", f"cell {W01_VALUE}", "finite"]),
+    "infinity for an input": (lambda d: C.xlsx(d / "net.xlsx", {"Sheet1": C.spoiled({(L.first_row, 3): float("inf")})}),
+                              [], ["net.xlsx", "sheet 'Sheet1'", f"cell C{L.first_row}", "finite"]),
+    "no such sheet": (lambda d: C.ods(d / "net.ods"), ["--sheet", "Nope"], ["net.ods", "no sheet named 'Nope'"]),
+    "no such file": (lambda d: d / "missing.ods", [], ["missing.ods", "no such file"]),
+    "a folder": (lambda d: (d / "folder.ods").mkdir() or d / "folder.ods", [], ["folder.ods", "is a folder"]),
+    "learning rate missing": (lambda d: C.ods(d / "net.ods", {"Sheet1": C.spoiled({C.LR: None})}), [],
+                              ["net.ods", "sheet 'Sheet1'", "cell A8", "learning rate is missing"]),
+    "learning rate zero": (lambda d: C.ods(d / "net.ods", {"Sheet1": C.spoiled({C.LR: 0.0})}), [],
+                           ["net.ods", "sheet 'Sheet1'", "cell A8", "must be positive"]),
+    "learning rate negative": (lambda d: C.xlsx(d / "net.xlsx", {"Sheet1": C.spoiled({C.LR: -0.5})}), [],
+                               ["net.xlsx", "sheet 'Sheet1'", "cell A8", "must be positive"]),
+    "learning rate text": (lambda d: C.ods(d / "net.ods", {"Sheet1": C.spoiled({C.LR: "fast"})}), [],
+                           ["net.ods", "sheet 'Sheet1'", "cell A8", "must be a number"]),
+    "password-protected": (lambda d: C.ods(d / "secret.ods", extra={"META-INF/manifest.xml": (
+        b'<?xml version="1.0"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">'
+        b'<manifest:file-entry manifest:full-path="content.xml"><manifest:encryption-data/></manifest:file-entry>'
+        b"</manifest:manifest>")}), [], ["secret.ods", "password-protected"]),
+    "garbage .xls": (lambda d: _write(d / "old.xls", bytes(range(256)) * 40), [], ["old.xls", "not a readable .xls"]),
+}
+
+TRAIN_ONLY = {  # bad arguments of train: (extra arguments, fragments of the message)
+    "-n 0": (["-n", "0"], ["at least 1"]),
+    "-n negative": (["-n", "-5"], ["at least 1"]),
+    "-n not a number": (["-n", "many"], ["whole number"]),
+    "no output folder": (["-o", "nowhere/x.ods"], ["nowhere/x.ods", "the output folder does not exist"]),
+    "output folder not writable": (["-o", "/proc/x.ods"], ["/proc/x.ods", "write"]),
+    "output is the input": (["-o", "{input}"], ["net.ods", "is the input file"]),
+    "output is the input, forced": (["-o", "{input}", "--force"], ["net.ods", "is the input file"]),
+}
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize("case", list(BAD))
+def test_bad_input_to_train(tmp_path, case):
+    make, args, fragments = BAD[case]
+    (tmp_path / "in").mkdir()
+    (tmp_path / "out").mkdir()
+    source = make(tmp_path / "in")
+    result = run("train", source, "-n", 3, "-o", "trained.ods", *args, cwd=tmp_path / "out")
+    one_line_error(result, *fragments)
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+@pytest.mark.parametrize("case", list(BAD))
+def test_bad_input_to_verify(tmp_path, case):
+    make, args, fragments = BAD[case]
+    source = make(tmp_path)
+    one_line_error(run("verify", source, *args, cwd=tmp_path), *fragments)
+
+
+@pytest.mark.parametrize("case", list(TRAIN_ONLY))
+def test_bad_arguments_to_train(tmp_path, case):
+    args, fragments = TRAIN_ONLY[case]
+    source = C.ods(tmp_path / "net.ods")
+    files = {p.name for p in tmp_path.iterdir()}
+    args = [a.format(input=source) for a in args]
+    result = run("train", source, *(["-o", "x.ods"] if "-o" not in args else []), *args, cwd=tmp_path)
+    one_line_error(result, *fragments)
+    assert {p.name for p in tmp_path.iterdir()} == files
+
+
+def test_output_through_a_link_to_the_input_is_refused(tmp_path):
+    source = C.ods(tmp_path / "net.ods")
+    (tmp_path / "link.ods").symlink_to(source)
+    one_line_error(run("train", source, "-o", "link.ods", "--force", cwd=tmp_path), "link.ods", "is the input file")
+    assert (tmp_path / "link.ods").is_symlink()
+
+
+def test_a_replaced_file_keeps_its_permissions_and_a_new_one_follows_the_umask(tmp_path):
+    new, old = tmp_path / "new.ods", tmp_path / "old.ods"
+    old.write_bytes(b"old")
+    old.chmod(0o600)
+    umask = os.umask(0o027)
+    try:
+        for path in (new, old):
+            with formats.atomic(path) as f:
+                f.write(b"new")
+    finally:
+        os.umask(umask)
+    assert new.stat().st_mode & 0o777 == 0o640 and old.stat().st_mode & 0o777 == 0o600
+    assert new.read_bytes() == old.read_bytes() == b"new"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their permissions")
+def test_unreadable_input(tmp_path):
+    source = C.ods(tmp_path / "net.ods")
+    source.chmod(0)
+    one_line_error(run("train", source, "-o", "x.ods", cwd=tmp_path), "net.ods", "cannot read")
+
+
+# -- hostile files: refused in bounded memory ---------------------------------------------------------
+
+MEMORY = 1 << 30  # the address space each hostile file is read in
+
+
+HOSTILE = {
+    "billion laughs": lambda d: C.ods(d / "laughs.ods", content=C.BILLION_LAUGHS),
+    "billion laughs in a worksheet": lambda d: C.xlsx(d / "laughs.xlsx", parts={
+        "xl/worksheets/sheet1.xml": C.BILLION_LAUGHS}),
+    "external entity": lambda d: C.ods(d / "xxe.ods", content=C.EXTERNAL_ENTITY),
+    "a billion repeated rows": lambda d: C.ods(d / "rows.ods", content=C.repeated(10 ** 9, 1)),
+    "a billion repeated columns": lambda d: C.ods(d / "cols.ods", content=C.repeated(1, 10 ** 9)),
+    "repeats multiplying": lambda d: C.ods(d / "grid.ods", content=C.repeated(1_048_576, 16_384)),
+    "repeats multiplying below the cell limit": lambda d: C.ods(d / "grid.ods", content=C.repeated(3000, 16_384)),
+    "repeated columns in rows written out": lambda d: C.ods(d / "grid.ods", content=C.repeated_columns(3000, 16_384)),
+    "100,000 sheets": lambda d: C.ods(d / "sheets.ods", content=C.many_ods_sheets(100_000)),
+    "100,000 sheets in a workbook.xml": lambda d: C.xlsx(d / "sheets.xlsx", workbook=C.many_xlsx_sheets(100_000)),
+    "a part declaring 3 GB": lambda d: C.declared_size(C.ods(d / "bomb.ods"), "content.xml", 3 << 30),
+    "a part inflating past what it declares": lambda d: C.zip_with_raw_member(
+        d / "bomb.ods", "content.xml", C.bomb_content(64 << 20), 2000, 0, {"mimetype": b"x"}),
+    "a cell beyond the last row": lambda d: C.xlsx(d / "far.xlsx", parts={
+        "xl/worksheets/sheet1.xml": C.xlsx_sheet({(2_000_000, 1): 1.0})}),
+}
+
+
+@pytest.mark.parametrize("case", list(HOSTILE))
+def test_hostile_file_is_refused(tmp_path, case):
+    source = HOSTILE[case](tmp_path)
+    result = run("train", source, "-o", "x.ods", cwd=tmp_path, memory=MEMORY, timeout=60)
+    one_line_error(result, source.name)
+    assert not (tmp_path / "x.ods").exists()
+
+
+def test_libreoffices_trailing_repeats_are_not_hostile(original):
+    """LibreOffice ends a sheet with empty rows and columns repeated to the sheet's limits."""
+    assert b'table:number-rows-repeated="1048375"' in zipfile.ZipFile(original).read("content.xml")
+    assert formats.read(original).sheet("Ark2").max_row == 200
+
+
+# -- damaged and random workbooks: a Book or a SheetnetError, never another exception -----------------
+
+PROPERTY = settings(max_examples=150, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+
+
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory):
+    return tmp_path_factory.mktemp("property")
+
+
+def read_cleanly(path: Path) -> None:
+    """formats.read, and finding networks in what it read: results or SheetnetErrors only."""
+    try:
+        book = formats.read(path)
+    except SheetnetError:
+        return
+    try:
+        networks(book)
+    except SheetnetError:
+        pass
+
+
+@pytest.fixture(scope="module")
+def valid(scratch, original_exports):
+    return {"ods": C.ods(scratch / "valid.ods").read_bytes(), "xlsx": C.xlsx(scratch / "valid.xlsx").read_bytes(),
+            "xls": original_exports["xls"].read_bytes()}
+
+
+@PROPERTY
+@given(kind=st.sampled_from(["ods", "xlsx", "xls"]),
+       flips=st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 255)), max_size=12),
+       keep=st.one_of(st.none(), st.floats(0, 1)))
+def test_damaged_workbooks(scratch, valid, kind, flips, keep):
+    data = bytearray(valid[kind])
+    for where, byte in flips:
+        data[int(where * len(data))] = byte
+    if keep is not None:
+        data = data[:int(keep * len(data))]
+    path = scratch / f"damaged.{kind}"
+    path.write_bytes(bytes(data))
+    read_cleanly(path)
+
+
+_NUMBERS = st.one_of(st.integers(-3, 2 ** 40).map(str), st.sampled_from(["", "1e309", "NaN", "-0", "0x10", " 7"]),
+                     st.text(max_size=6))
+_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=12)
+
+
+def _attrs(names: dict) -> st.SearchStrategy:
+    return st.dictionaries(st.sampled_from(list(names)), st.just(None), max_size=4).flatmap(
+        lambda keys: st.fixed_dictionaries({k: names[k] for k in keys}))
+
+
+def _xml_tree(tags: list, attributes: dict) -> st.SearchStrategy:
+    """Random XML element trees built from the tags and attributes a reader looks for."""
+    leaf = st.one_of(_TEXT.map(C._esc), st.builds(_element, st.sampled_from(tags), _attrs(attributes)))
+    return st.recursive(leaf, lambda children: st.builds(_element, st.sampled_from(tags), _attrs(attributes),
+                                                          st.lists(children, max_size=4)), max_leaves=30)
+
+
+def _element(tag: str, attrs: dict, children: list | None = None) -> str:
+    start = tag + "".join(f' {k}="{C._esc(v)}"' for k, v in attrs.items())
+    return f"<{start}/>" if children is None else f"<{start}>{''.join(children)}</{tag}>"
+
+
+ODS_TAGS = ["table:table", "table:table-row", "table:table-cell", "table:covered-table-cell", "text:p", "text:s",
+            "office:annotation", "table:table-column", "office:spreadsheet", "table:shapes"]
+ODS_ATTRS = {"table:number-rows-repeated": _NUMBERS, "table:number-columns-repeated": _NUMBERS,
+             "office:value-type": st.sampled_from(["float", "string", "boolean", "percentage", "currency", "date"]),
+             "office:value": _NUMBERS, "office:boolean-value": st.sampled_from(["true", "false", "x"]),
+             "table:formula": st.sampled_from(["of:=[.A1]*2", "of:=[$'S'.B$2]", "of:=", "oooc:=SUM([.A1:.B2])"]) | _TEXT,
+             "table:name": _TEXT, "text:c": _NUMBERS}
+XLSX_TAGS = ["sheetData", "row", "c", "v", "f", "is", "t", "r"]
+XLSX_ATTRS = {"r": st.sampled_from(["A1", "B7", "XFD1048576", "A0", "ZZZZ1", "1"]) | _NUMBERS,
+              "t": st.sampled_from(["n", "s", "str", "b", "e", "inlineStr", "x"]), "s": _NUMBERS,
+              "si": _NUMBERS, "ref": _TEXT}
+
+
+@PROPERTY
+@given(tree=_xml_tree(ODS_TAGS, ODS_ATTRS))
+def test_random_ods_content(scratch, tree):
+    content = (f'<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content {C.ODS_NS}><office:body>'
+               f"<office:spreadsheet>{tree}</office:spreadsheet></office:body></office:document-content>")
+    read_cleanly(C.ods(scratch / "random.ods", content=content))
+
+
+@PROPERTY
+@given(tree=_xml_tree(XLSX_TAGS, XLSX_ATTRS),
+       strings=st.lists(_TEXT, max_size=3))
+def test_random_xlsx_sheet(scratch, tree, strings):
+    sheet = f'<?xml version="1.0" encoding="UTF-8"?>\n<worksheet {C.XLSX_NS}>{tree}</worksheet>'
+    shared = ('<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+              + "".join(f"<si><t>{C._esc(s)}</t></si>" for s in strings) + "</sst>")
+    read_cleanly(C.xlsx(scratch / "random.xlsx", parts={"xl/worksheets/sheet1.xml": sheet,
+                                                        "xl/sharedStrings.xml": shared}))
+
+
+_LABELS = ["a0", "a1", "a2", "w00", "w01", "w02", "w10", "w11", "w12", "w0,0", "w123", "δ0", "δ1", "d0", "T0",
+           "T1", "C", "x", "Learning rate", " a0 ", ""]
+_CELL_VALUES = st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True), st.sampled_from(["", "0,5", "x"]),
+                         st.booleans())
+
+
+@PROPERTY
+@given(labels=st.lists(st.sampled_from(_LABELS), min_size=1, max_size=30),
+       first_row=st.lists(_CELL_VALUES, max_size=32), kind=st.sampled_from(["ods", "xlsx"]))
+def test_random_labels_and_numbers(scratch, labels, first_row, kind):
+    """A label row and a first data row of anything: a network that trains, or a SheetnetError."""
+    grid = {(L.label_row, L.lr_col): "Learning rate", (L.caption_row, 3): "Layer 0"}
+    grid |= {(L.label_row, 3 + k): label for k, label in enumerate(labels) if label}
+    grid |= {(L.first_row, 1 + k): v for k, v in enumerate(first_row) if v is not None}
+    path = (C.ods if kind == "ods" else C.xlsx)(scratch / f"labels.{kind}", {"Sheet1": grid})
+    try:
+        found = networks(formats.read(path))
+        write(scratch / "out.ods", [Run("Net", Layout(layout.sizes), problem, 3) for _, layout, problem in found])
+    except SheetnetError:
+        pass
+
+
+# -- numbers at the edges -------------------------------------------------------------------------
+
+
+@pytest.mark.filterwarnings("error")  # numpy's overflow warnings fail the test
+def test_huge_weights_and_inputs_stay_finite(tmp_path):
+    W1 = np.array([[1000.0, -1000.0, 1000.0], [-1000.0, 1000.0, -1000.0]])
+    W2 = np.array([[-1000.0, 1000.0, -1000.0], [1000.0, -1000.0, 1000.0]])
+    problem = Problem(Network([None, W1, W2], lr=0.5), inputs=np.array([1e6, -1e6]), T=np.array([0.3, 0.4]))
+    path = tmp_path / "edge.ods"
+    write(path, [Run("Edge", Layout((2, 2, 2)), problem, 30)])
+    [(sheet, layout, back)] = networks(formats.read(path))
+    numbers = [cell.value for row in sheet.rows.values() for cell in row.values() if isinstance(cell.value, float)]
+    assert numbers and all(np.isfinite(numbers))
+    last = list(train(problem, 30))[-1]
+    assert sheet.value(layout.first_row + 29, layout.at("cost", 2).col) == last.C
+    np.testing.assert_array_equal(back.network.W[2], W2)
+
+
+@pytest.mark.parametrize("change", [
+    {(L.first_row, L.at("target", 2, 0).col): 1e300},
+    {(L.first_row, L.at("input", 0, 0).col): 1e308, (L.first_row, L.at("input", 0, 1).col): 1e308,  # inf - inf
+     (L.first_row, L.at("weight", 1, 0, 0).col): 1e308, (L.first_row, L.at("weight", 1, 0, 1).col): -1e308},
+])
+def test_overflow_is_a_clear_error(tmp_path, change):
+    source = C.ods(tmp_path / "huge.ods", {"Sheet1": C.spoiled(change)})
+    result = run("train", source, "-n", 5, "-o", "x.ods", cwd=tmp_path)
+    one_line_error(result, "huge.ods", "sheet 'Sheet1'", "overflow")
+    assert not (tmp_path / "x.ods").exists()
