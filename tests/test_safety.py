@@ -470,6 +470,7 @@ BAD = {  # name: (make the input file in a folder, extra arguments, fragments of
     "no such sheet": (lambda d: C.ods(d / "net.ods"), ["--sheet", "Nope"], ["net.ods", "no sheet named 'Nope'"]),
     "no such file": (lambda d: d / "missing.ods", [], ["missing.ods", "no such file"]),
     "a folder": (lambda d: (d / "folder.ods").mkdir() or d / "folder.ods", [], ["folder.ods", "is a folder"]),
+    "a pipe": (lambda d: os.mkfifo(d / "pipe.ods") or d / "pipe.ods", [], ["pipe.ods", "is not a regular file"]),
     "learning rate missing": (lambda d: C.ods(d / "net.ods", {"Sheet1": C.spoiled({C.LR: None})}), [],
                               ["net.ods", "sheet 'Sheet1'", "cell A8", "learning rate is missing"]),
     "learning rate zero": (lambda d: C.ods(d / "net.ods", {"Sheet1": C.spoiled({C.LR: 0.0})}), [],
@@ -703,14 +704,14 @@ _CELL_VALUES = st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=Tru
 
 
 @PROPERTY
-@given(labels=st.lists(st.sampled_from(_LABELS), min_size=1, max_size=30),
-       first_row=st.lists(_CELL_VALUES, max_size=32), kind=st.sampled_from(["ods", "xlsx"]))
-def test_random_labels_and_numbers(scratch, labels, first_row, kind):
-    """A label row and a first data row of anything: a network that trains, or a SheetnetError."""
-    grid = {(L.label_row, L.lr_col): "Learning rate", (L.caption_row, 3): "Layer 0"}
-    grid |= {(L.label_row, 3 + k): label for k, label in enumerate(labels) if label}
-    grid |= {(L.first_row, 1 + k): v for k, v in enumerate(first_row) if v is not None}
-    path = (C.ods if kind == "ods" else C.xlsx)(scratch / f"labels.{kind}", {"Sheet1": grid})
+@given(labels=st.lists(st.tuples(st.integers(1, 40), st.sampled_from(_LABELS)), max_size=3),
+       values=st.lists(st.tuples(st.integers(1, 40), _CELL_VALUES), max_size=3), kind=st.sampled_from(["ods", "xlsx"]))
+def test_spoiled_labels_and_numbers(scratch, labels, values, kind):
+    """The 2-2-2 network with a few labels and first-row cells replaced by anything: a network
+    that trains, or a SheetnetError."""
+    change = {(L.label_row, c): label or None for c, label in labels}
+    change |= {(L.first_row, c): v for c, v in values}
+    path = (C.ods if kind == "ods" else C.xlsx)(scratch / f"labels.{kind}", {"Sheet1": C.spoiled(change)})
     try:
         found = networks(formats.read(path))
         write(scratch / "out.ods", [Run("Net", Layout(layout.sizes), problem, 3) for _, layout, problem in found])

@@ -44,6 +44,8 @@ def read(path) -> Book:
         raise SheetnetError("is a folder, not a workbook", file=path)
     if not path.exists():
         raise SheetnetError("no such file", file=path)
+    if not path.is_file():  # a pipe or a device would be read forever, or block
+        raise SheetnetError("is not a regular file", file=path)
     try:
         return _module(suffix).read(path)
     except SheetnetError as e:

@@ -14,7 +14,7 @@ MAX_RATIO = 200
 RATIO_FROM = 64 << 20  # small parts may compress as well as they like
 MAX_MEMBER_SIZE = 16 << 30  # 1,048,576 rows of sheetnet's 2-2-2 network hold about 6 GB of XML
 MAX_TOTAL_SIZE = 32 << 30
-_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate"}
+_METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED}  # what office suites write
 
 
 def open_zip(path) -> zipfile.ZipFile:

@@ -669,13 +669,13 @@ def _merge_xlsx(src, res, dst, notes) -> None:
         if rel is None or _target(_WORKBOOK, rel) not in res.namelist():
             raise SheetnetError(f"the new sheets' workbook has no part for sheet {sheet.attrs.get('name')!r}")
         queue.append(_target(_WORKBOOK, rel))
-    taken = set(src_names)
+    taken = {n.casefold() for n in src_names}  # part names compare case-insensitively
     while queue:
         part = queue.pop(0)
         if part in names or part not in res.namelist():
             continue
         names[part] = _free_part(part, taken)
-        taken.add(names[part])
+        taken.add(names[part].casefold())
         for rel in _relationships(res, _rels_of(part)):
             if (target := _target(part, rel)) is not None:
                 queue.append(target)
@@ -711,13 +711,14 @@ def _merge_xlsx(src, res, dst, notes) -> None:
 
 
 def _free_part(part: str, taken: set) -> str:
-    """part, or the same name with its number raised until free: xl/charts/chart1.xml -> chart3.xml."""
-    if part not in taken:
+    """part, or the same name with its number raised until free: xl/charts/chart1.xml -> chart3.xml.
+    taken: the names in use, casefolded."""
+    if part.casefold() not in taken:
         return part
     folder, name = posixpath.split(part)
     m = re.fullmatch(r"(.*?)(\d*)(\.[^.]*)?", name)
     stem, number, ext = m.group(1), int(m.group(2) or 1), m.group(3) or ""
-    while (candidate := posixpath.join(folder, f"{stem}{number}{ext}")) in taken:
+    while (candidate := posixpath.join(folder, f"{stem}{number}{ext}")).casefold() in taken:
         number += 1
     return candidate
 
