@@ -154,7 +154,7 @@ def _rows_note(n: int, every: int) -> str:
 
 def cmd_verify(args) -> int:
     source = Path(args.file)
-    book = formats.read(source)
+    book = formats.read(source, verify.needed(args.sheet))
     try:
         reports = verify.verify_book(book, args.sheet, args.tolerance)
     except SheetnetError as e:

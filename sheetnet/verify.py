@@ -156,6 +156,13 @@ def _number(x) -> str:
 
 # -- verifying ----------------------------------------------------------------------------------
 
+def needed(sheet: str | None):
+    """formats.read's keep for verify_book(book, sheet): with no sheet named, only the sheets that
+    hold a network (the check and summary sheets of a long training are as large); with one
+    named, every sheet, so that a wrong name is told the names there are."""
+    return (lambda s: find_label_row(s) is not None) if sheet is None else None
+
+
 def verify_book(book, sheet: str | None = None, tolerance: float = TOLERANCE) -> list:
     """A Report for every network of the book, or for the one on the named sheet."""
     if sheet is None:

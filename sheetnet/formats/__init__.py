@@ -20,6 +20,8 @@ from ..grid import Book
 
 READABLE = (".ods", ".xlsx", ".xls")
 WRITABLE = (".ods", ".xlsx", ".csv")
+# The rows a sheet's first look covers (see read): a network's labels stand in its first rows.
+HEAD_ROWS = 1000
 
 
 def _module(suffix: str):
@@ -36,8 +38,13 @@ def suffix_of(path, allowed) -> str:
     return suffix
 
 
-def read(path) -> Book:
-    """Read every sheet of a workbook: cached values and formulas."""
+def read(path, keep=None) -> Book:
+    """Read every sheet of a workbook: cached values and formulas.
+
+    keep: a function of a sheet holding (at least) its first HEAD_ROWS rows, true for a sheet
+    to read whole; the others are left out of the Book, and not built (.ods) or not read on
+    (.xlsx) past those rows.
+    """
     path = Path(path)
     suffix = suffix_of(path, READABLE)
     if path.is_dir():
@@ -47,7 +54,7 @@ def read(path) -> Book:
     if not path.is_file():  # a pipe or a device would be read forever, or block
         raise SheetnetError("is not a regular file", file=path)
     try:
-        return _module(suffix).read(path)
+        return _module(suffix).read(path, keep)
     except SheetnetError as e:
         raise e.located(file=path) from None
     except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile, zlib.error) as e:

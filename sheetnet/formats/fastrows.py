@@ -198,6 +198,9 @@ class OdsRows(Rows):
     def row(self, reader, tag, parts, body) -> None:
         """What the reader's callbacks do for <table:table-row> and its cells."""
         reader.row_repeat, reader.row_cells, reader.col = 1, {}, 0
+        if reader.dropped:  # a sheet formats.read leaves out: no cells to build
+            reader._end_row()
+            return
         columns = _unescaped([parts[k::self.groups + 1] for k in range(1, self.groups + 1)], body)
         if not self._numbers(reader, *columns):
             self._cells(reader, *columns)
@@ -352,7 +355,7 @@ class XlsxRows(Rows):
 
     def row(self, reader, tag, parts, body) -> None:
         """What the reader's callbacks do for <row> and its cells."""
-        reader.row, reader.col = int(tag.group(1)), 0
+        reader.start_row(int(tag.group(1)))
         columns = _unescaped([parts[k::self.groups + 1] for k in range(1, self.groups + 1)], body)
         if not self._numbers(reader, *columns):
             self._cells(reader, *columns)

@@ -11,7 +11,9 @@ import zipfile
 
 from ..errors import SheetnetError
 from ..grid import Book, Cell, Sheet
-from . import fastrows, ods_look
+from . import HEAD_ROWS, fastrows, ods_look
+from ._deflate import Member
+from ._rowformat import compile_row
 from ._xml import escape
 from ._zip import open_zip
 
@@ -71,7 +73,10 @@ _SEPARATOR = re.compile(r"('(?:[^']|'')*'|\"(?:[^\"]|\"\")*\")|,")
 class _Reader:
     """expat callbacks that fill Sheets from content.xml."""
 
-    def __init__(self):
+    def __init__(self, keep=None):
+        self.keep = keep  # see formats.read
+        self.looking = False  # whether keep is yet to see the sheet's first rows
+        self.dropped = False  # whether the sheet's rows are read past without being kept
         self.sheets: list[Sheet] = []
         self.sheet = None
         self.row = 0
@@ -108,6 +113,7 @@ class _Reader:
             self.sheet = Sheet(attrs.get(TABLE + "name", f"Sheet{len(self.sheets) + 1}"))
             self.sheets.append(self.sheet)
             self.row = 0
+            self.looking, self.dropped = self.keep is not None, False
 
     def text(self, data):
         if self.cell is not None and self.cell[4] and not self.skip:
@@ -121,6 +127,8 @@ class _Reader:
         elif name == TABLE + "table-row":
             self._end_row()
         elif name == TABLE + "table":
+            if self.looking:
+                self._look()
             self.sheet = None
 
     def _end_cell(self):
@@ -150,12 +158,22 @@ class _Reader:
         row_cells, self.row_cells = self.row_cells, None  # until the next row starts: cells need a row
         if self.sheet is None:
             return
-        if row_cells:
+        if row_cells and not self.dropped:
             for k in range(self.row_repeat):
                 self.sheet.rows[self.row + 1 + k] = row_cells if k == 0 else dict(row_cells)
         self.row += self.row_repeat
         if self.row > MAX_ROWS:
             raise SheetnetError(f"sheet {self.sheet.name!r} has more than {MAX_ROWS:,} rows")
+        if self.looking and self.row >= HEAD_ROWS:
+            self._look()
+
+    def _look(self):
+        """Let keep decide on the sheet from its first rows."""
+        self.looking = False
+        if not self.keep(self.sheet):
+            self.dropped = True
+            self.sheets.pop()
+            self.sheet.rows.clear()
 
 
 def _count(text, limit: int, what: str) -> int:
@@ -184,7 +202,7 @@ def _value(value_type, attrs, paragraphs):
     return None
 
 
-def read(path) -> Book:
+def read(path, keep=None) -> Book:
     with open_zip(path) as z:
         if "content.xml" not in z.namelist():
             raise SheetnetError("not an OpenDocument spreadsheet (no content.xml)")
@@ -192,7 +210,7 @@ def read(path) -> Book:
         info = z.getinfo("content.xml")
         if info.file_size > 2_000_000_000:
             raise SheetnetError(f"content.xml inflates to {info.file_size:,} bytes")
-        reader = _Reader()
+        reader = _Reader(keep)
         with z.open(info) as stream:
             # Regular rows take a fast lane; everything else goes to the reader's callbacks.
             fastrows.scan(_Bounded(stream, 2_000_000_000, "content.xml"), reader, fastrows.OdsRows(), "content.xml")
@@ -245,14 +263,14 @@ class Writer:
         self.zip.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet",
                           compress_type=zipfile.ZIP_STORED)
         self.zip.writestr("styles.xml", ods_look.styles_xml())
-        self.out = self.zip.open("content.xml", "w", force_zip64=True)
+        self.out = Member(self.zip, "content.xml")
         self._write(f'<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content {ods_look.NAMESPACES}>'
                     f"{ods_look.automatic_styles()}<office:body><office:spreadsheet>")
         self.in_table = False
         return self
 
     def _write(self, text: str) -> None:
-        self.out.write(text.encode())
+        self.out.write(text)
 
     def sheet(self, name: str, *, charts=(), widths=None, freeze=None, fit_page=False) -> None:
         """Start a sheet: charts (styles.Chart), column widths in characters from column 1,
@@ -285,9 +303,9 @@ class Writer:
         key = (id(templates), tuple(map(type, values)))
         compiled = self.compiled.get(key)
         if compiled is None and _NUMBERS.issuperset(key[1]):
-            compiled = self.compiled[key] = (_compile_row(values, templates), templates)
+            compiled = self.compiled[key] = (compile_row(_compile_row(values, templates), len(values)), templates)
         if compiled is not None:
-            self._write(compiled[0].format(*values, r=r, p=r - 1))
+            self._write(compiled[0](values, r))
         else:
             self._write(_plain_row(values, templates, r))
 
@@ -295,7 +313,9 @@ class Writer:
         if kind is None:
             self._close_table()
             self._write("</office:spreadsheet></office:body></office:document-content>")
-        self.out.close()
+            self.out.close()
+        else:
+            self.out.abort()
         if kind is None:
             # The zip takes one member at a time: the parts known only by now follow content.xml.
             for name, content in self.objects:

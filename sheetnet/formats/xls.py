@@ -13,14 +13,17 @@ from ..grid import Book, Cell, Sheet
 HOLDS_FORMULAS = False
 
 
-def read(path) -> Book:
+def read(path, keep=None) -> Book:
     try:
-        return _read(path)
+        book = _read(path)
     except xlrd.XLRDError as e:
         raise SheetnetError(f"not a readable .xls file ({e})") from None
     except _CORRUPT as e:
         # xlrd reports a damaged file by whatever its parsing trips over.
         raise SheetnetError(f"not a readable .xls file (corrupt: {e.__class__.__name__})") from None
+    if keep is not None:  # .xls files are small (65,536 rows at most): read whole, then chosen
+        book.sheets = [s for s in book.sheets if keep(s)]
+    return book
 
 
 def _read(path) -> Book:

@@ -11,7 +11,9 @@ import zipfile
 
 from ..errors import SheetnetError
 from ..grid import Book, Cell, Sheet, column_letters, parse_address
-from . import fastrows, xlsx_look
+from . import HEAD_ROWS, fastrows, xlsx_look
+from ._deflate import Member
+from ._rowformat import compile_row
 from ._xml import escape, parse
 from ._zip import open_zip
 from .ods import MAX_CELLS, MAX_COLS, MAX_ROWS, _Bounded
@@ -88,8 +90,9 @@ def shift(formula: str, rows: int, cols: int) -> str:
 
 
 class _SheetReader:
-    def __init__(self, sheet: Sheet, strings: list, budget: list):
+    def __init__(self, sheet: Sheet, strings: list, budget: list, keep=None):
         self.sheet, self.strings, self.budget = sheet, strings, budget
+        self.keep = keep  # see formats.read; None once it has seen the sheet's first rows
         self.shared = {}  # si -> (formula, row, col) of the master cell
         self.cell = None  # [row, col, type, formula attrs]
         self.buffer = None
@@ -114,8 +117,7 @@ class _SheetReader:
             self.value = self.formula = self.inline = None
         elif name == MAIN + "row":
             r = attrs.get("r")
-            self.row = int(r) if r and r.isdigit() else self.row + 1
-            self.col = 0
+            self.start_row(int(r) if r and r.isdigit() else self.row + 1)
         elif self.cell is not None and name in (MAIN + "v", MAIN + "f", MAIN + "t"):
             self.buffer = []
             if name == MAIN + "f":
@@ -124,6 +126,18 @@ class _SheetReader:
     def text(self, data):
         if self.buffer is not None:
             self.buffer.append(data)
+
+    def start_row(self, row: int) -> None:
+        """A row starts; past the first rows, keep decides whether the sheet is read on."""
+        self.row, self.col = row, 0
+        if self.keep is not None and row > HEAD_ROWS:
+            self.look()
+
+    def look(self) -> None:
+        """Let keep decide on the sheet from the rows read so far; _Dropped stops the reading."""
+        keep, self.keep = self.keep, None
+        if not keep(self.sheet):
+            raise _Dropped
 
     def end(self, name):
         # A <v>, <f> or <c> nested where it does not belong ends without its start's state.
@@ -186,7 +200,11 @@ class _SheetReader:
             return v
 
 
-def read(path) -> Book:
+class _Dropped(Exception):
+    """Raised to stop reading a sheet that keep turned down."""
+
+
+def read(path, keep=None) -> Book:
     with open_zip(path) as z:
         names = set(z.namelist())
         if "xl/workbook.xml" not in names:
@@ -203,10 +221,15 @@ def read(path) -> Book:
             if member not in names:
                 raise SheetnetError(f"sheet {name!r} has no part {member}")
             sheet = Sheet(name or f"Sheet{n}")
-            reader = _SheetReader(sheet, strings, budget)
-            with z.open(member) as stream:
-                # Regular rows take a fast lane; everything else goes to the reader's callbacks.
-                fastrows.scan(_Bounded(stream, MAX_PART, member), reader, rows, member)
+            reader = _SheetReader(sheet, strings, budget, keep)
+            try:
+                with z.open(member) as stream:
+                    # Regular rows take a fast lane; everything else goes to the reader's callbacks.
+                    fastrows.scan(_Bounded(stream, MAX_PART, member), reader, rows, member)
+                if reader.keep is not None:  # a sheet shorter than its first look
+                    reader.look()
+            except _Dropped:
+                continue
             book.sheets.append(sheet)
     return book
 
@@ -254,7 +277,7 @@ class Writer:
         return self
 
     def _write(self, text: str) -> None:
-        self.out.write(text.encode())
+        self.out.write(text)
 
     def sheet(self, name: str, *, charts=(), widths=None, freeze=None, fit_page=False) -> None:
         """Start a sheet: charts (styles.Chart), column widths in characters from column 1,
@@ -266,7 +289,7 @@ class Writer:
         if charts:
             self.drawings.append((len(self.names), tuple(charts)))
         self.tail = xlsx_look.sheet_tail(fit_page, "rId1" if charts else None)
-        self.out = self.zip.open(f"xl/worksheets/sheet{len(self.names)}.xml", "w", force_zip64=True)
+        self.out = Member(self.zip, f"xl/worksheets/sheet{len(self.names)}.xml")
         self._write(_SHEET_HEAD + xlsx_look.sheet_head(widths, freeze, fit_page) + "<sheetData>")
 
     def _close_sheet(self):
@@ -285,16 +308,18 @@ class Writer:
         key = (id(templates), tuple(map(type, values)))
         compiled = self.compiled.get(key)
         if compiled is None and _NUMBERS.issuperset(key[1]):
-            compiled = self.compiled[key] = (_compile_row(values, templates), templates)
+            compiled = self.compiled[key] = (compile_row(_compile_row(values, templates), len(values)), templates)
         if compiled is not None:
-            self._write(compiled[0].format(*values, r=r, p=r - 1))
+            self._write(compiled[0](values, r))
         else:
             self._write(_plain_row(values, templates, r))
 
     def __exit__(self, kind, *_):
-        self._close_sheet()
         if kind is None:
+            self._close_sheet()
             self._finish()
+        elif self.out is not None:
+            self.out.abort()
         self.zip.close()
 
     def _finish(self):

@@ -1,0 +1,77 @@
+"""A zip member written in large chunks, deflated in a background thread.
+
+The writers produce XML one row at a time; handing the zip stream one small write per row
+makes zlib and crc32 the bottleneck. Here rows are collected into chunks of about a megabyte
+and a thread writes them into the member, so that formatting (in the calling thread) and
+deflating (zlib and crc32 release the GIL on large buffers) overlap on two cores.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import threading
+import zipfile
+
+CHUNK = 1 << 20  # characters collected before a chunk goes to the thread
+DEPTH = 4  # chunks waiting at most: memory stays flat however long the member grows
+_END = None
+
+
+class Member:
+    """An open zip member that takes text: ``write(text)``, then ``close()`` on success or
+    ``abort()`` on failure (both wait for the thread and close the member)."""
+
+    def __init__(self, zip: zipfile.ZipFile, name: str):
+        self.stream = zip.open(name, "w", force_zip64=True)
+        self.parts, self.size = [], 0
+        self.queue = queue.Queue(DEPTH)
+        self.error = None
+        self.stopped = False
+        self.thread = threading.Thread(target=self._deflate, name=f"deflate {name}", daemon=True)
+        self.thread.start()
+
+    def write(self, text: str) -> None:
+        self.parts.append(text)
+        self.size += len(text)
+        if self.size >= CHUNK:
+            self._hand_over()
+
+    def _hand_over(self) -> None:
+        if self.error is not None:
+            raise self.error
+        self.queue.put("".join(self.parts).encode())
+        self.parts, self.size = [], 0
+
+    def _deflate(self) -> None:
+        # After an error or an abort the thread keeps taking chunks, unwritten, so that the
+        # writing thread never blocks on a full queue; it learns of the error on its next chunk.
+        while (chunk := self.queue.get()) is not _END:
+            if self.error is None and not self.stopped:
+                try:
+                    self.stream.write(chunk)
+                except BaseException as e:  # noqa: BLE001 - raised again in the writing thread
+                    self.error = e
+
+    def close(self) -> None:
+        """Write what is left, wait for the thread, close the member; raise the thread's error."""
+        if self.error is None:
+            self.queue.put("".join(self.parts).encode())
+        self._stop()
+        try:
+            self.stream.close()  # after an error too: the zip cannot be closed with a member open
+        finally:
+            if self.error is not None:
+                raise self.error  # the first failure, rather than closing's consequence of it
+
+    def abort(self) -> None:
+        """Stop writing (the file is being given up): wait for the thread, close the member."""
+        self.stopped = True
+        self._stop()
+        # The error that stopped the write is the one to report, not a full disk found on closing.
+        with contextlib.suppress(OSError):
+            self.stream.close()
+
+    def _stop(self) -> None:
+        self.queue.put(_END)
+        self.thread.join()

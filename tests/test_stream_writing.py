@@ -1,0 +1,147 @@
+"""The writers' chunked, threaded deflating and their %-compiled rows."""
+
+import io
+import threading
+import zipfile
+
+import pytest
+
+from sheetnet import formats, verify
+from sheetnet.errors import SheetnetError
+from sheetnet.formats import _deflate
+from sheetnet.formats._rowformat import compile_row
+from sheetnet.layout import Layout, find_label_row
+from sheetnet.output import Run, write
+from sheetnet.template import random_problem
+
+# Floats whose shortest text is short, long, subnormal, huge or signed zero: all must read back exactly.
+HARD = [0.1, 1 / 3, 2 / 3, 5e-324, 2.2250738585072014e-308, 1.7976931348623157e308, -0.0, -1.5e-7,
+        0.30000000000000004, 123456789.12345679, 1e16, 9007199254740993.0]
+
+
+@pytest.mark.parametrize("suffix", [".ods", ".xlsx"])
+def test_compiled_rows_read_back_exactly(tmp_path, suffix):
+    path = tmp_path / f"numbers{suffix}"
+    templates = [None, "A{r}*2", None, "B{p}+C{r}"]
+    rows = [[HARD[(r + k) % len(HARD)] for k in range(4)] for r in range(len(HARD))]
+    with formats.atomic(path) as f, formats.writer(path)(f) as w:
+        w.sheet("S")
+        for r, values in enumerate(rows, 1):
+            w.row(r, values, templates)
+    sheet = formats.read(path).sheets[0]
+    for r, values in enumerate(rows, 1):
+        for k, v in enumerate(values, 1):
+            back = sheet.value(r, k)
+            assert back == v and str(back) == str(v)  # str tells -0.0 from 0.0
+    assert sheet.cell(3, 4).formula == "B2+C3" and sheet.cell(3, 2).formula == "A3*2"
+
+
+def test_compile_row_escapes_percent_and_fills_rows():
+    row = compile_row('<c f="A{r}*50%+{{x}}" p="{p}">{1!r}|{0!r}</c>', 2)
+    assert row([0.1, 5e-324], 7) == '<c f="A7*50%+{x}" p="6">4.9406564584124654e-324|0.10000000000000001</c>'
+    assert float("4.9406564584124654e-324") == 5e-324 and float("0.10000000000000001") == 0.1
+    assert compile_row("<row/>", 0)([], 3) == "<row/>"
+
+
+class _Failing(io.BytesIO):
+    """A file that fails once more than a limit of bytes has been written to it."""
+
+    def __init__(self, limit):
+        super().__init__()
+        self.limit = limit
+
+    def write(self, data):
+        if self.tell() + len(data) > self.limit:
+            raise OSError(28, "No space left on device")
+        return super().write(data)
+
+
+def test_an_error_in_the_deflating_thread_reaches_the_writer():
+    z = zipfile.ZipFile(_Failing(100_000), "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
+    member = _deflate.Member(z, "content.xml")
+    with pytest.raises(OSError, match="No space left"):
+        for k in range(10_000_000):  # incompressible enough to fill the file within a few chunks
+            member.write(f"{k * 7919 % 1000003:x}{k * 104729 % 999983:o}")
+        member.close()
+    member.abort()  # as the writers do on an exception
+    assert not member.thread.is_alive()
+    z.close()
+
+
+def test_the_writing_thread_never_blocks_after_an_error():
+    z = zipfile.ZipFile(_Failing(1000), "w", compression=zipfile.ZIP_STORED)
+    member = _deflate.Member(z, "m")
+    member.error = OSError("earlier failure")  # as the thread records one
+    with pytest.raises(OSError, match="earlier failure"):
+        member.write("x" * _deflate.CHUNK)  # raised on the next chunk, before queueing it
+    with pytest.raises(OSError, match="earlier failure"):
+        member.close()
+    assert not member.thread.is_alive()
+    z.close()
+
+
+@pytest.mark.parametrize("suffix", [".ods", ".xlsx"])
+@pytest.mark.parametrize("exception", [RuntimeError, KeyboardInterrupt])
+def test_an_interrupted_write_leaves_no_file_and_no_thread(tmp_path, suffix, exception):
+    path = tmp_path / f"out{suffix}"
+    threads = threading.active_count()
+    with pytest.raises(exception):
+        with formats.atomic(path) as f, formats.writer(path)(f) as w:
+            w.sheet("S")
+            for r in range(1, 20_000):  # several chunks: the thread is busy when the error comes
+                w.row(r, [r * 0.1, None, r / 3], [None, None, "A{r}/3"])
+            raise exception()
+    assert list(tmp_path.iterdir()) == []
+    assert threading.active_count() == threads
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A workbook of each format with a network sheet, its check sheet and its summary sheet."""
+    folder = tmp_path_factory.mktemp("trained")
+    paths = {}
+    for suffix in (".ods", ".xlsx"):
+        paths[suffix] = folder / f"net{suffix}"
+        write(paths[suffix], [Run("Net", Layout((2, 2, 2)), random_problem((2, 2, 2), seed=5), 40)])
+    return paths
+
+
+def _networks_only(sheet):
+    return find_label_row(sheet) is not None
+
+
+@pytest.mark.parametrize("suffix", [".ods", ".xlsx"])
+@pytest.mark.parametrize("head", [10, formats.HEAD_ROWS])  # decided inside the long sheets, or at their ends
+def test_read_leaves_out_the_sheets_keep_turns_down(trained, monkeypatch, suffix, head):
+    from sheetnet.formats import ods, xlsx
+
+    monkeypatch.setattr(ods, "HEAD_ROWS", head)
+    monkeypatch.setattr(xlsx, "HEAD_ROWS", head)
+    whole = formats.read(trained[suffix])
+    assert [s.name for s in whole.sheets] == ["Net", "Net summary", "Net check"]
+    seen = []
+    chosen = formats.read(trained[suffix], lambda s: seen.append((s.name, max(s.rows, default=0))) or _networks_only(s))
+    assert [s.name for s in chosen.sheets] == ["Net"]
+    assert chosen.sheets[0].rows == whole.sheets[0].rows
+    assert [name for name, _ in seen] == ["Net", "Net summary", "Net check"]
+    assert all(rows <= head for _, rows in seen)
+    assert formats.read(trained[suffix], lambda s: True).sheets[1].rows == whole.sheets[1].rows
+
+
+@pytest.mark.parametrize("kind", ["original", "ods", "xlsx", "xls"])
+def test_read_keeps_the_network_of_the_original_and_its_exports(original, original_exports, kind):
+    path = original if kind == "original" else original_exports[kind]
+    whole = formats.read(path)
+    chosen = formats.read(path, _networks_only)
+    assert [s.name for s in whole.sheets] == ["Sheet1", "Ark2"]
+    assert [(s.name, s.rows) for s in chosen.sheets] == [(s.name, s.rows) for s in whole.sheets if _networks_only(s)]
+    assert chosen.sheets[0].name == "Sheet1"
+
+
+def test_verify_reads_only_the_networks_and_still_names_a_missing_sheet(trained):
+    assert verify.needed("Net") is None
+    book = formats.read(trained[".ods"], verify.needed(None))
+    [report] = verify.verify_book(book)
+    assert report.ok
+    with pytest.raises(SheetnetError, match="no sheet named 'Nett'.*'Net check'"):
+        verify.verify_book(formats.read(trained[".xlsx"], verify.needed("Nett")), "Nett")
