@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import SheetnetError
+from ._deflate import Member
 from ._xml import escape, parser
 from ._zip import open_zip
 
@@ -292,6 +293,9 @@ def _info(info: zipfile.ZipInfo, name: str | None = None) -> zipfile.ZipInfo:
     """A ZipInfo for writing a member like info (date, attributes, compression), maybe renamed."""
     copy = zipfile.ZipInfo(name or info.filename, info.date_time)
     copy.compress_type = info.compress_type
+    # Without a level a member written through a ZipInfo is deflated at zlib's default, 6,
+    # several times slower than the level 1 the writers use for the same XML.
+    copy._compresslevel = 1  # public as compress_level from Python 3.13 on, this name kept
     copy.external_attr = info.external_attr
     copy.create_system = info.create_system
     return copy
@@ -365,9 +369,15 @@ def _merge_ods(src, res, dst, notes) -> None:
     if styles:
         edits.append(_styles_edit(places, styles))
     for info in src.infolist():
-        if info.filename == "content.xml":
-            with src.open(info) as stream, dst.open(_info(info), "w", force_zip64=True) as out:
-                _splice(stream, out, edits)
+        if info.filename == "content.xml":  # the new sheets' rows: deflated in a thread of its own
+            out = Member(dst, _info(info), binary=True)
+            try:
+                with src.open(info) as stream:
+                    _splice(stream, out, edits)
+            except BaseException:
+                out.abort()
+                raise
+            out.close()
         elif info.filename == "META-INF/manifest.xml":
             dst.writestr(_info(info), _ods_manifest(_read_small(src, info.filename), parts | added, folders,
                                                     res_types))
