@@ -13,7 +13,7 @@ from ..errors import SheetnetError
 from ..grid import Book, Cell, Sheet
 from . import HEAD_ROWS, fastrows, ods_look
 from ._deflate import Member
-from ._rowformat import compile_row
+from ._rowformat import RowCompiler
 from ._xml import escape
 from ._zip import open_zip
 
@@ -241,8 +241,6 @@ class _Bounded:
 
 # -- writing ------------------------------------------------------------------------------------
 
-_NUMBERS = {float, type(None)}
-
 
 class Writer:
     """Writes sheets row by row into content.xml as they come; memory does not grow with rows."""
@@ -254,7 +252,7 @@ class Writer:
         self.zip = None
         self.out = None
         self.row_no = 0
-        self.compiled = {}
+        self.rows = RowCompiler(_compile_row, _plain_row)
         self.objects = []  # (name, content.xml) of the chart objects, written at the end
         self.freezes = {}  # sheet name -> first scrolling cell
 
@@ -296,18 +294,7 @@ class Writer:
             self._write(f'<table:table-row table:number-rows-repeated="{r - self.row_no - 1}">'
                         "<table:table-cell/></table:table-row>")
         self.row_no = r
-        if styles is not None:  # header rows and the first data row: few, never compiled
-            self._write(_plain_row(values, templates, r, styles))
-            return
-        # Data rows repeat one shape of numbers: each shape is compiled once into a template.
-        key = (id(templates), tuple(map(type, values)))
-        compiled = self.compiled.get(key)
-        if compiled is None and _NUMBERS.issuperset(key[1]):
-            compiled = self.compiled[key] = (compile_row(_compile_row(values, templates), len(values)), templates)
-        if compiled is not None:
-            self._write(compiled[0](values, r))
-        else:
-            self._write(_plain_row(values, templates, r))
+        self._write(self.rows(values, templates, r, styles))
 
     def __exit__(self, kind, *_):
         if kind is None:
@@ -325,8 +312,9 @@ class Writer:
         self.zip.close()
 
 
-def _compile_row(values, templates) -> str:
-    """A str.format template for a whole row of numbers: {k!r} is value k, {r} and {p} the rows."""
+def _row(values, templates, cell) -> str:
+    """A <table:table-row> of the cells cell(k, value, template) makes for the non-empty ones,
+    runs of empty cells between them written as one repeated cell."""
     parts, empty = ["<table:table-row>"], 0
     for k, v in enumerate(values):
         t = templates[k] if templates else None
@@ -336,30 +324,31 @@ def _compile_row(values, templates) -> str:
         if empty:
             parts.append(f'<table:table-cell table:number-columns-repeated="{empty}"/>')
             empty = 0
-        formula = f' table:formula="{escape(to_openformula(t))}"' if t else ""
-        parts.append(f'<table:table-cell{formula} office:value-type="float" office:value="{{{k}!r}}"/>')
+        parts.append(cell(k, v, t))
     parts.append("</table:table-row>")
     return "".join(parts)
+
+
+def _compile_row(values, templates) -> str:
+    """A str.format template for a whole row of numbers: {k!r} is value k, {r} and {p} the rows."""
+
+    def cell(k, v, t):
+        formula = f' table:formula="{escape(to_openformula(t))}"' if t else ""
+        return f'<table:table-cell{formula} office:value-type="float" office:value="{{{k}!r}}"/>'
+
+    return _row(values, templates, cell)
 
 
 def _plain_row(values, templates, r, styles=None) -> str:
     """A row of any values (captions, labels), not compiled: header rows are few."""
-    parts, empty = ["<table:table-row>"], 0
-    for k, v in enumerate(values):
-        t = templates[k] if templates else None
-        if v is None and t is None:
-            empty += 1
-            continue
-        if empty:
-            parts.append(f'<table:table-cell table:number-columns-repeated="{empty}"/>')
-            empty = 0
+
+    def cell(k, v, t):
         attrs = f' table:formula="{escape(to_openformula(t).format(r=r, p=r - 1))}"' if t else ""
         if styles and k < len(styles) and styles[k]:
             attrs += f' table:style-name="{ods_look.cell_style(styles[k])}"'
         if isinstance(v, str):
-            parts.append(f'<table:table-cell{attrs} office:value-type="string"><text:p>{escape(v)}</text:p>'
-                         "</table:table-cell>")
-        else:
-            parts.append(f'<table:table-cell{attrs} office:value-type="float" office:value="{float(v)!r}"/>')
-    parts.append("</table:table-row>")
-    return "".join(parts)
+            return (f'<table:table-cell{attrs} office:value-type="string"><text:p>{escape(v)}</text:p>'
+                    "</table:table-cell>")
+        return f'<table:table-cell{attrs} office:value-type="float" office:value="{float(v)!r}"/>'
+
+    return _row(values, templates, cell)

@@ -13,7 +13,7 @@ from ..errors import SheetnetError
 from ..grid import Book, Cell, Sheet, column_letters, parse_address
 from . import HEAD_ROWS, fastrows, xlsx_look
 from ._deflate import Member
-from ._rowformat import compile_row
+from ._rowformat import RowCompiler
 from ._xml import escape, parse
 from ._zip import open_zip
 from .ods import MAX_CELLS, MAX_COLS, MAX_ROWS, _Bounded
@@ -256,9 +256,6 @@ _SHEET_HEAD = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _BAD_NAME = re.compile(r"[\[\]:*?/\\]")
 
 
-_NUMBERS = {float, type(None)}
-
-
 class Writer:
     """Writes each sheet's rows into its worksheet part as they come."""
 
@@ -268,7 +265,7 @@ class Writer:
         self.file = file
         self.names = []
         self.out = None
-        self.compiled = {}
+        self.rows = RowCompiler(_compile_row, _plain_row)
         self.tail = ""  # what the open sheet's part ends with after </sheetData>
         self.drawings = []  # (sheet number, its charts), one drawing part each
 
@@ -301,18 +298,7 @@ class Writer:
     def row(self, r: int, values: list, templates: list | None = None, styles: list | None = None) -> None:
         """Write row r (ascending, from 1): values from column 1, with formula templates and
         style names (styles.STYLES; None: unstyled)."""
-        if styles is not None:  # header rows and the first data row: few, never compiled
-            self._write(_plain_row(values, templates, r, styles))
-            return
-        # Data rows repeat one shape of numbers: each shape is compiled once into a template.
-        key = (id(templates), tuple(map(type, values)))
-        compiled = self.compiled.get(key)
-        if compiled is None and _NUMBERS.issuperset(key[1]):
-            compiled = self.compiled[key] = (compile_row(_compile_row(values, templates), len(values)), templates)
-        if compiled is not None:
-            self._write(compiled[0](values, r))
-        else:
-            self._write(_plain_row(values, templates, r))
+        self._write(self.rows(values, templates, r, styles))
 
     def __exit__(self, kind, *_):
         if kind is None:
