@@ -13,6 +13,7 @@ from libreoffice import convert
 
 from sheetnet import formats
 from sheetnet.check import sheet_name
+from sheetnet.grid import column_number, parse_address
 from sheetnet.formula import FormulaError, parse
 from sheetnet.grid import Cell
 from sheetnet.layout import Layout, find, networks
@@ -215,12 +216,20 @@ def _edit_xlsx(src, dst, cell, value=None, formula=None, drop_formula=False):
             data = zin.read(item.filename)
             if item.filename == "xl/worksheets/sheet1.xml":
                 text = data.decode()
-                m = re.search(rf'<c r="{cell}"[^>]*>(<f>([^<]*)</f>)?<v>([^<]*)</v></c>', text)
-                assert m, cell
+                row, col = parse_address(cell)
+                start = text.index(f'<row r="{row}">')
+                # The writer leaves out the reference of a cell right of the one before it.
+                at = 0
+                for m in re.finditer(r'<c(?: r="([A-Z]+)\d+")?[^>]*>(?:<f>([^<]*)</f>)?<v>([^<]*)</v></c>',
+                                     text[start:text.index("</row>", start)]):
+                    at = column_number(m.group(1)) if m.group(1) else at + 1
+                    if at == col:
+                        break
+                assert at == col, cell
                 formula = None if drop_formula else formula if formula is not None else m.group(2)
                 f = f"<f>{formula}</f>" if formula is not None else ""
                 v = value if value is not None else m.group(3)
-                text = text[:m.start()] + f'<c r="{cell}">{f}<v>{v}</v></c>' + text[m.end():]
+                text = text[:start + m.start()] + f'<c r="{cell}">{f}<v>{v}</v></c>' + text[start + m.end():]
                 data = text.encode()
             zout.writestr(item, data)
 

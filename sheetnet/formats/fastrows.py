@@ -336,8 +336,8 @@ class XlsxRows(Rows):
     row_tag = re.compile(
         f'<row r="([0-9]+)"(?: spans="{ATTR}")?(?: s="{ATTR}")?(?: customFormat="{ATTR}")?(?: ht="{ATTR}")?'
         f'(?: hidden="{ATTR}")?(?: customHeight="{ATTR}")?(?: outlineLevel="{ATTR}")?(?: collapsed="{ATTR}")?>')
-    cell = re.compile(
-        f'<c r="([A-Z]{{1,3}})([0-9]+)"(?: s="{ATTR}")?(?: t="({ATTR})")?'
+    cell = re.compile(  # the reference may be left out: the cell is then right of the one before
+        f'<c(?: r="([A-Z]{{1,3}})([0-9]+)")?(?: s="{ATTR}")?(?: t="({ATTR})")?'
         f'(?:/>|>(?:<f(?: aca="(?:false|true)")?>({TEXT})</f>)?(?:<v>({TEXT})</v>)?</c>)')
     groups = 5  # column letters, row digits, type, formula, value
     root = re.compile(r'<worksheet\b(?=[^>]*\sxmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main")'
@@ -370,9 +370,20 @@ class XlsxRows(Rows):
         """The common row, all at once: numbers with or without formulas, in one row of the
         sheet. False, having changed nothing, for any other row."""
         xlsx, n = self.xlsx, len(values)
-        if not n or kinds.count(None) + kinds.count("n") != n or None in values or digits.count(digits[0]) != n:
+        if not n or kinds.count(None) + kinds.count("n") != n or None in values:
             return False
-        row, cols = int(digits[0]), list(map(self._column, letters))
+        row = reader.row
+        if None in letters:
+            if digits.count(None) + digits.count(str(row)) != n:
+                return False
+            cols, col = [], 0
+            for at in letters:
+                col = self._column(at) if at else col + 1
+                cols.append(col)
+        elif digits.count(str(row)) == n:
+            cols = list(map(self._column, letters))
+        else:
+            return False
         if row > xlsx.MAX_ROWS or max(cols) > xlsx.MAX_COLS:
             return False
         try:
@@ -393,7 +404,7 @@ class XlsxRows(Rows):
         """Any regular row, cell by cell, as the reader's callbacks would."""
         xlsx = self.xlsx
         for letters_, digits_, kind, formula, value in zip(letters, digits, kinds, formulas, values):
-            row, col = int(digits_), self._column(letters_)
+            row, col = (int(digits_), self._column(letters_)) if letters_ else (reader.row, reader.col + 1)
             if row > xlsx.MAX_ROWS or col > xlsx.MAX_COLS:
                 raise SheetnetError(f"cell {letters_}{digits_} lies beyond the largest sheet ({xlsx.MAX_ROWS:,} rows)")
             reader.col = col
