@@ -558,20 +558,19 @@ class _Check:
             else:
                 extra.remove(instead)
                 said.append(f"{self._refers(instead)}; the learning rate is in {lr_name}")
-        for x in list(extra):
-            pair = next((m for m in missing if m[0] == x[0] and m[2] == x[2]), None)
-            if pair is not None:
-                extra.remove(x)
-                missing.remove(pair)
-                said.append(f"refers to {describe_ref(*x)}, row {x[1]}, where row {pair[1]} is expected "
-                            f"({describe_ref(*pair)})")
-        for x in list(extra):
-            pair = next((m for m in missing if m[0] == x[0] and m[1] == x[1]), None)
-            if pair is not None:
-                extra.remove(x)
-                missing.remove(pair)
-                said.append(f"{self._refers(x)} where {describe_ref(*pair)} ({self._cell_what(pair[1], pair[2])}) "
-                            "is expected")
+        # A reference in place of an expected one: first the same column in another row, then
+        # another column in the same row. References are (sheet, row, column).
+        wrong_row = (2, lambda x, m: f"refers to {describe_ref(*x)}, row {x[1]}, where row {m[1]} is expected "
+                                     f"({describe_ref(*m)})")
+        wrong_column = (1, lambda x, m: f"{self._refers(x)} where {describe_ref(*m)} "
+                                        f"({self._cell_what(m[1], m[2])}) is expected")
+        for same, say in (wrong_row, wrong_column):
+            for x in list(extra):
+                pair = next((m for m in missing if m[0] == x[0] and m[same] == x[same]), None)
+                if pair is not None:
+                    extra.remove(x)
+                    missing.remove(pair)
+                    said.append(say(x, pair))
         said += [self._refers(x) for x in extra]
         said += [f"does not refer to {describe_ref(*m)}" + (f" ({w})" if (w := self._cell_what(m[1], m[2])) else "")
                  for m in missing]
