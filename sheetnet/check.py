@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from .grid import column_letters
 from .layout import LEARNING_RATE, Layout
-from .network import logged, train
+from .network import count_logged, train
 from .verify import TOLERANCE
 
 SUFFIX = " check"
@@ -53,7 +53,7 @@ def write_check(w, run, name: str) -> None:
     """Write the check sheet of one run (see the module docstring) as sheet `name` of writer w."""
     layout = run.layout
     diff_col = layout.last_col + 2
-    rows = sum(1 for _ in logged(run.n, run.every))
+    rows = count_logged(run.n, run.every)
     last_row = layout.first_row + rows - 1
     diff = f"{column_letters(diff_col)}{layout.first_row}:{column_letters(diff_col)}{last_row}"
     tol = f"{column_letters(TOLERANCE_CELL[1])}{TOLERANCE_CELL[0]}"
@@ -78,6 +78,6 @@ def write_check(w, run, name: str) -> None:
         row = [cells.get((r, c), (None, None)) for c in range(1, width + 1)]
         w.row(r, [v for v, _ in row], [f for _, f in row])
     templates = [None] * (diff_col - 1) + [row_difference(layout, run.name)]
-    for k, it in enumerate(train(run.problem, run.n, run.every)):
+    for k, it in enumerate(run.log if run.log is not None else train(run.problem, run.n, run.every)):
         values = layout.values(it, run.problem.inputs) + [None, 0.0]
         w.row(layout.first_row + k, values, templates)

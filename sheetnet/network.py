@@ -119,36 +119,13 @@ def train(problem: Problem, n: int, every: int = 1):
     """Yield iterations 1, 1 + every, 1 + 2·every, ... and always the last one, n (see logged()),
     the first one computed from the problem's initial weights. The iterations in between are
     trained but not yielded."""
-    # A workbook shows a training twice (its formula sheet and its check sheet): a short log of
-    # a long training is kept and replayed rather than trained again.
-    key = _replay_key(problem, n, every)
-    if key in _replayed:
-        yield from _replayed[key]
-        return
-    log = [] if count_logged(n, every) <= REPLAY_ROWS else None
     W, lr = problem.network.W, problem.network.lr
     path = FloatPath(problem) if FloatPath.fits(problem.sizes) else NumpyPath(problem)
     for k, after in itertools.pairwise(itertools.chain(logged(n, every), [None])):
         it = path.iterate(W)
-        if log is not None:
-            log.append(it)
-            if after is None:  # complete: kept before the last yield, which a consumer may not resume from
-                _replayed.clear()  # only the last training: memory stays bounded
-                _replayed[key] = log
         yield it
         if after is not None:
             W = path.advance(update(W, it.change, lr), after - k - 1)
-
-
-REPLAY_ROWS = 1000  # the longest log train() keeps for a replay
-_replayed: dict = {}
-
-
-def _replay_key(problem: Problem, n: int, every: int) -> tuple:
-    """Everything a training's iterations depend on, by value (a Problem's arrays can change)."""
-    W = problem.network.W[1:]
-    return (n, every, problem.network.lr, problem.inputs.tobytes(), problem.T.tobytes(),
-            tuple(w.shape for w in W), tuple(w.tobytes() for w in W))
 
 
 def logged(n: int, every: int):

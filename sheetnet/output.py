@@ -28,6 +28,13 @@ class Run:
     last_cost: float = math.nan
     last: Iteration | None = None  # the last row's iteration, for the summary
     summary: str | None = None  # the name of its summary sheet, when the format has room for one
+    log: list | None = None  # the iterations written, kept for the check sheet when at most LOG_ROWS
+
+
+# A workbook shows a training twice, on its formula sheet and its check sheet: a short one is
+# kept for the second time rather than trained again; a long one is trained again, so that
+# memory does not grow with the iterations.
+LOG_ROWS = 1000
 
 
 def write(path, runs: list, progress: bool = False, keep=None) -> list:
@@ -98,6 +105,7 @@ def write_network(w, run: Run, progress: bool = False) -> None:
     first, later = (layout.templates(first=True), layout.templates(first=False)) if run.every == 1 else (None, None)
     lr = run.problem.network.lr
     iterations = zip(logged(run.n, run.every), train(run.problem, run.n, run.every))
+    run.log = [] if count_logged(run.n, run.every) <= LOG_ROWS else None
     k = 0
     with Progress(run.n, f"{run.name}:", enabled=progress) as bar:
         try:
@@ -109,6 +117,8 @@ def write_network(w, run: Run, progress: bool = False) -> None:
                     values[layout.lr_col - 1] = lr
                     run.first_cost = it.C
                 run.last_cost, run.last = it.C, it
+                if run.log is not None:
+                    run.log.append(it)
                 w.row(layout.first_row + row, values, first if row == 0 else later, first_styles if row == 0 else None)
                 bar.update(k)
         except OverflowError:
