@@ -57,9 +57,8 @@ def read(path, keep=None) -> Book:
         return _module(suffix).read(path, keep)
     except SheetnetError as e:
         raise e.located(file=path) from None
-    except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile, zlib.error) as e:
-        raise SheetnetError(f"not a valid {suffix} file (broken zip: {e})", file=path) from None
-    except NotImplementedError as e:  # zipfile: a header asking for a zip feature it lacks
+    # NotImplementedError: zipfile, on a header asking for a zip feature it lacks.
+    except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile, zlib.error, NotImplementedError) as e:
         raise SheetnetError(f"not a valid {suffix} file (broken zip: {e})", file=path) from None
     except LookupError as e:
         if not str(e).startswith("unknown encoding"):  # expat, on an XML declaration's encoding
