@@ -8,6 +8,8 @@ neutral form of this package: Excel's A1 syntax without the leading '=' (``C8*E8
 from __future__ import annotations
 
 import re
+from array import array
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -20,10 +22,52 @@ class Cell(NamedTuple):
 EMPTY = Cell(None, None)
 
 
+class Columns(NamedTuple):
+    """The columns of the Rows of one shape, shared by them all."""
+
+    numbers: tuple  # column numbers, ascending
+    index: dict  # column number -> its position in numbers
+
+    @classmethod
+    def of(cls, numbers) -> Columns:
+        numbers = tuple(numbers)
+        return cls(numbers, {c: k for k, c in enumerate(numbers)})
+
+
+class Row(Mapping):
+    """A row of numbers, each maybe with a formula, as {column: Cell}, kept compactly: one array
+    of numbers and one text of formulas rather than a Cell per column, for a long training's
+    sheet holds millions of cells. Readers make one of every row that holds only numbers."""
+
+    __slots__ = ("columns", "numbers", "formulas")
+    SEPARATOR = "\x1f"  # between formulas in .formulas: XML cannot hold it, so no formula read can
+
+    def __init__(self, columns: Columns, numbers: array, formulas: str):
+        self.columns = columns
+        self.numbers = numbers  # array('d'), one per column
+        self.formulas = formulas  # the cells' formulas joined by SEPARATOR, '' for a cell without one
+
+    def __getitem__(self, col: int) -> Cell:
+        k = self.columns.index[col]
+        return Cell(self.numbers[k], self.formulas.split(self.SEPARATOR)[k] or None)
+
+    def __iter__(self):
+        return iter(self.columns.numbers)
+
+    def __len__(self) -> int:
+        return len(self.columns.numbers)
+
+    def values(self) -> list:
+        return [Cell(v, f or None) for v, f in zip(self.numbers, self.formulas.split(self.SEPARATOR))]
+
+    def items(self) -> list:
+        return list(zip(self.columns.numbers, self.values()))
+
+
 @dataclass
 class Sheet:
     name: str
-    rows: dict = field(default_factory=dict)  # row number -> {column number -> Cell}
+    rows: dict = field(default_factory=dict)  # row number -> {column number -> Cell}, a dict or a Row
 
     def cell(self, row: int, col: int) -> Cell:
         return self.rows.get(row, {}).get(col, EMPTY)
@@ -32,7 +76,10 @@ class Sheet:
         return self.cell(row, col).value
 
     def set(self, row: int, col: int, cell: Cell) -> None:
-        self.rows.setdefault(row, {})[col] = cell
+        cells = self.rows.get(row)
+        if not isinstance(cells, dict):
+            cells = self.rows[row] = dict(cells.items()) if cells else {}
+        cells[col] = cell
 
     @property
     def max_row(self) -> int:

@@ -9,6 +9,10 @@ row the pattern does not cover) still goes through expat to those callbacks, in 
 order. The patterns accept only well-formed XML, so the result is the same Book, cell for
 cell, and every limit of the reader holds.
 
+Faster still, a row whose markup is that of a row read before, only its numbers and formulas
+differing (a long training's rows), is cut by plain string operations (see Shape), without
+even the regular expression.
+
 The fast lane stays off, and expat reads the whole part as before, unless the part is UTF-8
 and binds the namespaces the patterns rely on in its root element; it turns off for the rest
 of the part at the first comment, CDATA section, processing instruction or namespace
@@ -20,12 +24,14 @@ from __future__ import annotations
 import codecs
 import functools
 import gc
+import itertools
 import operator
 import re
 import xml.parsers.expat
+from array import array
 
 from ..errors import SheetnetError
-from ..grid import Cell, column_number
+from ..grid import Cell, Columns, Row, column_number
 from ._xml import CHUNK, parser
 
 # Characters XML allows in text, less the markup and what expat would normalise (\r; and in
@@ -34,14 +40,14 @@ _CHARS = "\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff<&"
 _ENTITY = "&(?:lt|gt|amp|quot|apos);"
 ATTR = rf'[^"{_CHARS}\t\n\r]*(?:{_ENTITY}[^"{_CHARS}\t\n\r]*)*'
 TEXT = rf"[^{_CHARS}\r]*(?:{_ENTITY}[^{_CHARS}\r]*)*"
-_ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'"), ("&amp;", "&"))  # &amp; last
+_REPLACED = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'"), ("&amp;", "&"))  # &amp; last
 _DECLARATION = re.compile(r'<\?xml[^?]*?(?:encoding=["\']([^"\']*)["\'])?[^?]*\?>')
 
 
 def unescape(text: str | None) -> str | None:
     """Text or an attribute's value as expat reports it."""
     if text and "&" in text:
-        for entity, char in _ENTITIES:
+        for entity, char in _REPLACED:
             text = text.replace(entity, char)
     return text
 
@@ -59,6 +65,10 @@ class Rows:
     def clean(self, reader) -> bool:
         """Whether the reader is between elements that a row could start after."""
         raise NotImplementedError
+
+    def quick(self, reader, tag: re.Match, body: str) -> bool:
+        """Read a row shaped like one read before (see Shape); False, having changed nothing, for any other."""
+        return False
 
     def row(self, reader, tag: re.Match, parts: list, body: str) -> None:
         raise NotImplementedError
@@ -145,6 +155,9 @@ class _Lane:
             tag = rows.row_tag.match(buffer, start)
             if tag and self.fast and self.seen_root and rows.clean(reader):
                 body = buffer[tag.end():end]
+                if rows.quick(reader, tag, body):
+                    pos = end + len(rows.row_end)
+                    continue
                 parts = rows.cell.split(body)
                 # No gaps between the cells, and nothing XML forbids that the cell pattern lets through.
                 if not any(parts[::rows.groups + 1]) and "]]>" not in body:
@@ -191,6 +204,9 @@ class OdsRows(Rows):
         from . import ods  # the reader's module, for its helpers and limits; it imports this one
 
         self.ods = ods
+        self.shapes = Shapes()
+        self.columns: dict = {}  # column numbers -> their Columns, shared by the rows
+        self.plain: dict = {}  # see _plain
 
     def clean(self, reader) -> bool:
         return reader.cell is None and not reader.skip
@@ -202,50 +218,105 @@ class OdsRows(Rows):
             reader._end_row()
             return
         columns = _unescaped([parts[k::self.groups + 1] for k in range(1, self.groups + 1)], body)
-        if not self._numbers(reader, *columns):
+        row = self._numbers(*columns)
+        if row is None:
             self._cells(reader, *columns)
+        else:
+            if self.shapes.learning():
+                self.shapes.learn(self._shape(body, *row))
+            reader.row_cells = row[0]
+            self._count_cells(reader, len(row[0]), row[1])
         reader._end_row()
 
-    def _numbers(self, reader, repeats, formulas, types, values, paragraphs, texts) -> bool:
-        """The common row, its numbers all at once: empty cells, and numbers with or without
-        formulas. False, having changed nothing, for any other row."""
+    def quick(self, reader, tag, body) -> bool:
+        if reader.dropped:
+            return self._skip(reader, body)
+        found = self.shapes.match(body)
+        if found is None:
+            return False
+        shape, fields = found
+        try:
+            numbers = array("d", map(float, shape.numbers(fields)))
+        except ValueError:
+            return False
+        translated = self._translate(shape.formulas(fields))
+        if translated is None:
+            return False
+        reader.row_repeat, reader.row_cells, reader.col = 1, Row(shape.columns, numbers, translated), 0
+        self._count_cells(reader, len(shape.columns.numbers), shape.width)
+        reader._end_row()
+        return True
+
+    def _skip(self, reader, body: str) -> bool:
+        """Pass over a row of a sheet formats.read leaves out, as .xlsx passes over the rest of
+        such a sheet: its cells are neither built nor checked. A row that may hold a row or a
+        table start or end besides cells is left to the reader."""
+        if body.count("table:table") != body.count("table:table-cell"):
+            return False
+        reader.row_repeat, reader.row_cells, reader.col = 1, {}, 0
+        reader._end_row()
+        return True
+
+    def _numbers(self, repeats, formulas, types, values, paragraphs, texts) -> tuple | None:
+        """The common row as (a Row, the column after its last cell): empty cells, and numbers
+        with or without formulas. None for any other row."""
         ods, n = self.ods, len(types)
         if types.count("float") + types.count(None) != n:
-            return False
+            return None
         cols, at, col = [], [], 0  # the columns and the indices of the numbers
         for k in range(n):
             if types[k] is None:
                 if values[k] is not None or formulas[k] is not None or paragraphs[k] is not None:
-                    return False
+                    return None
                 col += 1 if repeats[k] is None else ods._count(repeats[k], ods.MAX_COLS, "columns repeated")
                 if col > ods.MAX_COLS:
                     raise SheetnetError(f"a row of more than {ods.MAX_COLS:,} columns")
             elif repeats[k] is not None or values[k] is None:
-                return False
+                return None
             else:
                 col += 1
                 cols.append(col)
                 at.append(k)
+        if not at:
+            return None
         pick = _picker(at)
         try:
-            numbers = list(map(float, pick(values)))
+            numbers = array("d", map(float, pick(values)))
         except ValueError:
-            return False
-        shown = pick(formulas)
-        translated = self._translate(list(filter(None, shown)))
-        if len(translated) != len(shown):  # some numbers have no formula
-            translated = iter(translated)
-            translated = [next(translated) if f else None for f in shown]
-        reader.row_cells.update(zip(cols, map(_cells_of, zip(numbers, translated))))
-        self._count_cells(reader, len(at), col)
-        return True
+            return None
+        translated = self._translate(pick(formulas))
+        if translated is None:
+            return None
+        return Row(self._columns(cols), numbers, translated), col
+
+    def _columns(self, cols: list) -> Columns:
+        """One Columns for all the rows with these columns."""
+        cols = tuple(cols)
+        found = self.columns.get(cols)
+        if found is None:
+            found = self.columns[cols] = Columns.of(cols)
+        return found
+
+    def _shape(self, body: str, row: Row, width: int) -> Shape | None:
+        """The Shape of a row _numbers has read: its fields are the formulas and numbers of its cells."""
+        fields, numbers, formulas = [], [], []
+        for m in self.cell.finditer(body):
+            if m.group(3) is None:  # an empty cell: markup
+                continue
+            if m.group(2) is None:
+                formulas.append(None)
+            else:
+                formulas.append(len(fields))
+                fields.append(m.span(2))
+            numbers.append(len(fields))
+            fields.append(m.span(4))
+        return Shape.of(body, fields, numbers, formulas, row.columns, width)
 
     def _cells(self, reader, repeats, formulas, types, values, paragraphs, texts) -> None:
         """Any regular row, cell by cell, as the reader's callbacks would. The limits are checked
         as the reader checks them; for cells without a repeat count once at the end of the row,
         which is at most a chunk long."""
         ods = self.ods
-        translated = iter(self._translate([f for f in formulas if f]))
         row_cells, col, stored = reader.row_cells, 0, 0
         for repeat, formula, value_type, value, paragraph, text in zip(repeats, formulas, types, values, paragraphs,
                                                                         texts):
@@ -261,7 +332,7 @@ class OdsRows(Rows):
             else:
                 value = number
             present = formula is not None  # as in the reader, an empty formula still keeps the cell
-            formula = next(translated) if formula else None
+            formula = ods.from_openformula(formula) if formula else None
             if repeat is None:
                 col += 1
                 if value is not None or present:
@@ -292,20 +363,137 @@ class OdsRows(Rows):
         if col > ods.MAX_COLS:
             raise SheetnetError(f"a row of more than {ods.MAX_COLS:,} columns")
 
-    def _translate(self, formulas: list) -> list:
-        """ods.from_openformula of each formula; in bulk for rows of plain same-sheet references
-        ([.C8], [.$A$8]), which is what a row of the classic layout holds."""
-        if not formulas:
-            return []
-        # '\0' cannot occur in XML, so it separates the formulas safely.
-        joined = "\0" + "\0".join(formulas)
-        if joined.count("\0of:=") == len(formulas):  # each starts with of:=
-            joined = joined.replace("\0of:=", "\0")
+    def _translate(self, formulas) -> str | None:
+        """ods.from_openformula of each formula (None or '' for a cell without one), joined by
+        Row.SEPARATOR; in bulk for rows of plain same-sheet references ([.C8], [.$A$8]), which is
+        what a row of the classic layout holds. None if a formula is a bare 'of:=', which reads as
+        '' and so could not be told apart from no formula in a Row."""
+        if None in formulas:
+            formulas = [f or "" for f in formulas]
+        joined = SEP + SEP.join(formulas) + SEP
+        if any(bare in joined for bare in _BARE):
+            return None
+        if joined.count(SEP + "of:=") == len(formulas) - formulas.count(""):  # each starts with of:=
+            joined = joined.replace(SEP + "of:=", SEP)
             # When every '[' opens a plain reference and every ']' closes one, dropping '[.' and
             # ']' is exactly what from_openformula does.
-            if not self._NOT_PLAIN.search(joined) and joined.count("[") == joined.count("]"):
-                return joined.replace("[.", "").replace("]", "").replace(";", ",").split("\0")[1:]
-        return [self.ods.from_openformula(f) for f in formulas]
+            if self._plain(joined):
+                return joined[1:-1].replace("[.", "").replace("]", "").replace(";", ",")
+        return SEP.join([self.ods.from_openformula(f) if f else "" for f in formulas])
+
+    def _plain(self, joined: str) -> bool:
+        """Whether every '[' of the formulas opens a plain reference and every ']' closes one.
+        That does not change with the digits, and rows of one sheet differ in little else: the
+        answer is kept for the formulas with their digits made 0."""
+        skeleton = joined.encode().translate(_ZERO_DIGITS)
+        plain = self.plain.get(skeleton)
+        if plain is None:
+            plain = not self._NOT_PLAIN.search(joined) and joined.count("[") == joined.count("]")
+            if len(self.plain) > 1000:
+                self.plain.clear()
+            self.plain[skeleton] = plain
+        return plain
+
+
+_ZERO_DIGITS = bytes.maketrans(b"123456789", b"000000000")
+SEP = Row.SEPARATOR
+_BARE = tuple(f"{SEP}{prefix}{SEP}" for prefix in ("of:=", "oooc:=", "msoxl:=", "="))
+
+
+class Shape:
+    """The markup of a row read before, less its fields (the formulas and numbers of its cells):
+    the text before the first field, between each two and after the last.
+
+    A row of the same markup around other fields is cut into them by str.replace and str.split,
+    several times faster than by the regular expression, and exactly: the row rebuilt from the
+    fields found and the shape's markup must be the row read. A field is an attribute value and
+    must hold no markup ('"', '<', '&') and no control character, so that a row a Shape cuts is
+    as well-formed as the row the Shape was taken from.
+    """
+
+    MAX_SEPARATORS = 4  # distinct texts between fields: each costs a pass of str.replace
+
+    def __init__(self, prefix: str, separators: list, suffix: str, numbers: list, formulas: list,
+                 columns: Columns, width: int):
+        self.prefix, self.separators, self.suffix = prefix, separators, suffix
+        self.distinct = sorted(set(separators), key=len, reverse=True)  # the longest first: one may hold another
+        self.count = len(separators) + 1  # fields
+        self.columns, self.width = columns, width  # the cells' columns; the column after the row's last cell
+        self.numbers = _picker(numbers)  # fields -> the cells' numbers
+        # fields -> the cells' formulas, '' (a field appended) for a cell without one
+        self.blank = None in formulas
+        self._formulas = _picker([self.count if f is None else f for f in formulas])
+
+    @classmethod
+    def of(cls, body: str, spans: list, numbers: list, formulas: list, columns: Columns, width: int):
+        """The Shape of a row whose fields stand at spans ((start, end) in body), or None."""
+        separators = [body[a[1]:b[0]] for a, b in itertools.pairwise(spans)]
+        if not spans or len(set(separators)) > cls.MAX_SEPARATORS or "" in separators:
+            return None
+        return cls(body[:spans[0][0]], separators, body[spans[-1][1]:], numbers, formulas, columns, width)
+
+    def fields(self, body: str) -> list | None:
+        """The fields of a row of this shape, entities replaced; or None."""
+        start, end = len(self.prefix), len(body) - len(self.suffix)
+        if end < start or not body.startswith(self.prefix) or not body.endswith(self.suffix):
+            return None
+        middle = marked = body[start:end]
+        for separator in self.distinct:
+            marked = marked.replace(separator, SEP)
+        if not marked.isascii() or len(marked.encode().translate(None, _NOT_IN_FIELDS)) != len(marked):
+            return None
+        fields = marked.split(SEP)
+        if len(fields) != self.count:
+            return None
+        rebuilt = list(itertools.chain.from_iterable(zip(fields, self.separators)))
+        rebuilt.append(fields[-1])
+        if "".join(rebuilt) != middle:
+            return None
+        if "&" in marked:  # entities, such as &gt; in a formula: the five of XML only
+            if marked.count("&") != sum(map(marked.count, _ENTITIES)):
+                return None
+            fields = unescape(marked).split(SEP)
+        return fields
+
+    def formulas(self, fields: list) -> tuple:
+        return self._formulas(fields + [""] if self.blank else fields)
+
+
+# A field is ASCII without these: markup, and the control characters but the separator, which
+# would only split a field in two (and so fail the count). An '&' must open one of XML's entities.
+_NOT_IN_FIELDS = b'"<' + bytes(range(0x1f))
+_ENTITIES = ("&lt;", "&gt;", "&amp;", "&quot;", "&apos;")
+
+
+class Shapes:
+    """The Shapes of the rows read lately, tried the most recent first. They are learned from
+    rows the regular expression reads, the 1st, 2nd, 4th, 8th, ... of those in a row, so that a
+    sheet whose rows never repeat costs few attempts."""
+
+    KEEP = 4
+
+    def __init__(self):
+        self.recent: list = []
+        self.missed = 0  # rows the regular expression has read since a shape last matched
+
+    def match(self, body: str):
+        """(shape, fields) of the first shape the row matches, or None."""
+        for shape in self.recent:
+            fields = shape.fields(body)
+            if fields is not None:
+                self.missed = 0
+                return shape, fields
+        return None
+
+    def learning(self) -> bool:
+        """Whether to learn the shape of the row the regular expression reads next."""
+        self.missed += 1
+        return self.missed & (self.missed - 1) == 0
+
+    def learn(self, shape: Shape | None) -> None:
+        if shape is not None:
+            self.recent.insert(0, shape)
+            del self.recent[self.KEEP:]
 
 
 def _picker(indices: list):
