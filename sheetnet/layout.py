@@ -193,13 +193,22 @@ class Layout:
 
     def values(self, it: Iteration, inputs: np.ndarray) -> list:
         """The numbers of one data row, from column 1 to the last column (None: empty)."""
-        parts = [inputs]
+        return [None] * (self.first_col - 1) + np.concatenate(self._parts(it, inputs, -1)).tolist()
+
+    def matrix(self, history: Iteration, inputs: np.ndarray) -> np.ndarray:
+        """The numbers of the data rows of network.history(...), one row per iteration, from
+        the first column of the network to the last."""
+        return np.concatenate(self._parts(history, inputs, (len(history.C), -1)), axis=1)
+
+    def _parts(self, it: Iteration, inputs: np.ndarray, shape) -> list:
+        """The numbers of a row, in the order of its columns, as arrays of this shape."""
+        parts = [np.broadcast_to(inputs, it.a[0].shape)]
         for l in range(1, self.L + 1):
-            parts += [it.W[l].ravel(), it.a[l], it.delta[l]]
-        parts += [it.T, [it.C]]
+            parts += [it.W[l], it.a[l], it.delta[l]]
+        parts += [it.T, it.C]
         if self.changes:
-            parts += [it.change[l].ravel() for l in range(1, self.L + 1)]
-        return [None] * (self.first_col - 1) + np.concatenate(parts).tolist()
+            parts += it.change[1:]
+        return [np.reshape(p, shape) for p in parts]
 
 
 # -- reading a layout off a sheet ------------------------------------------------------------

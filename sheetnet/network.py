@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from array import array
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -128,6 +129,22 @@ def train(problem: Problem, n: int, every: int = 1):
             W = path.advance(update(W, it.change, lr), after - k - 1)
 
 
+def history(problem: Problem, n: int, every: int = 1) -> Iteration:
+    """The iterations train(problem, n, every) yields, stacked: an Iteration whose every field
+    has the iterations along a first axis (C is an array; a[0] and T repeat)."""
+    if FloatPath.fits(problem.sizes):
+        return FloatPath(problem).history(problem.network.W, n, every)
+    its = list(train(problem, n, every))
+    return Iteration(W=_stacked(it.W for it in its), a=_stacked(it.a for it in its),
+                     delta=_stacked(it.delta for it in its), change=_stacked(it.change for it in its),
+                     C=np.array([it.C for it in its]), T=np.stack([it.T for it in its]))
+
+
+def _stacked(lists) -> list:
+    """[x_0, x_1, ...] of each list stacked into [stack of x_0s, ...]; None stays None."""
+    return [None if xs[0] is None else np.stack(xs) for xs in zip(*lists)]
+
+
 def logged(n: int, every: int):
     """The iterations train(problem, n, every) yields, in order: 1, 1 + every, ... and n."""
     return itertools.chain(range(1, n + 1, every), [n] if (n - 1) % every else [])
@@ -181,23 +198,43 @@ class FloatPath:
         self.constants = (*problem.inputs.tolist(), *problem.T.tolist(), float(problem.network.lr))
 
     def iterate(self, W: list) -> Iteration:
-        out = np.array(self.row(*self.constants, *_flat(W)))
-        a, delta, change, k = [np.asarray(self.problem.inputs, dtype=float)], [None], [None], 0
-        for n, _ in self.shapes:
-            a.append(out[k:k + n])
-            delta.append(out[k + n:k + 2 * n])
-            k += 2 * n
-        for shape in self.shapes:
-            change.append(out[k:k + shape[0] * shape[1]].reshape(shape))
-            k += shape[0] * shape[1]
-        return Iteration(W=W, a=a, delta=delta, change=change, C=float(out[k]), T=self.problem.T)
+        it = self._unpack(np.array(self.row(*self.constants, *_flat(W))), W)
+        it.C = float(it.C)
+        return it
 
     def advance(self, W: list, m: int) -> list:
         if m == 0:
             return W
-        flat, out, k = np.array(self.steps(m, *self.constants, *_flat(W))), [None], 0
+        return self._matrices(np.array(self.steps(m, *self.constants, *_flat(W))))
+
+    def history(self, W: list, n: int, every: int) -> Iteration:
+        """history(problem, n, every), each row's numbers from the float code as one tuple."""
+        numbers, w = array("d"), tuple(_flat(W))  # an array, not Python floats: a tenth of the memory
+        for k, after in itertools.pairwise(itertools.chain(logged(n, every), [None])):
+            numbers.extend(w)
+            numbers.extend(self.row(*self.constants, *w))
+            if after is not None:
+                w = self.steps(after - k, *self.constants, *w)
+        flat = np.frombuffer(numbers).reshape(count_logged(n, every), -1)
+        return self._unpack(flat[:, len(w):], self._matrices(flat[:, :len(w)]))
+
+    def _unpack(self, out: np.ndarray, W: list) -> Iteration:
+        """The Iteration of row()'s numbers, out[..., :]: one iteration, or many along a first axis."""
+        lead = out.shape[:-1]
+        a, delta, k = [np.broadcast_to(self.problem.inputs, lead + self.problem.inputs.shape)], [None], 0
+        for n, _ in self.shapes:
+            a.append(out[..., k:k + n])
+            delta.append(out[..., k + n:k + 2 * n])
+            k += 2 * n
+        change = self._matrices(out[..., k:-1])
+        return Iteration(W=W, a=a, delta=delta, change=change, C=out[..., -1],
+                         T=np.broadcast_to(self.problem.T, lead + self.problem.T.shape))
+
+    def _matrices(self, flat: np.ndarray) -> list:
+        """[None, W^(1), ..., W^(L)] (or change matrices) from their numbers in a row, flat[..., :]."""
+        out, k = [None], 0
         for shape in self.shapes:
-            out.append(flat[k:k + shape[0] * shape[1]].reshape(shape))
+            out.append(flat[..., k:k + shape[0] * shape[1]].reshape(flat.shape[:-1] + shape))
             k += shape[0] * shape[1]
         return out
 

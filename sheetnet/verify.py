@@ -23,13 +23,14 @@ import numpy as np
 
 from .errors import SheetnetError
 from .formula import Form, FormulaError, describe_ref, parse
-from .grid import EMPTY, Sheet, address, column_letters
+from .grid import EMPTY, Row, Sheet, address, column_letters
 from .layout import Layout, find, find_label_row, networks
-from .network import Problem, train
+from .network import Problem, history, train
 
 TOLERANCE = 1e-12  # absorbs LibreOffice's 15 significant digits (LAYOUT.md), not real errors
 _SAME_FUNCTION = 1e-9  # two formulas on the same random numbers: only rounding may differ
 _NO_FORMULA, _UNREADABLE = -1, -2
+SEP = Row.SEPARATOR  # between the formulas of a row's cells, joined
 
 
 def deviation(found, expected):
@@ -204,8 +205,8 @@ class _Check:
 
     def _grid(self) -> None:
         """V: every value of rows 1..last+1, columns 1..width, as floats (empty 0, text NaN);
-        and self.texts: per data row, its network cells' formulas joined, where a row holds
-        exactly the network's cells (the common case, read here in the same pass)."""
+        and self.texts: per data row, its network cells' formulas joined by SEP, where a row
+        holds exactly the network's cells (the common case, read here in the same pass)."""
         self.width = max(self.layout.last_col, self.layout.lr_col) + 1
         shape = (self.last + 2, self.width + 1)
         self.V = np.zeros(shape)
@@ -214,17 +215,28 @@ class _Check:
         self.texts = []
         network = tuple(self.cols)
         for lo, hi in ((1, self.first - 1), (self.first, self.last)):
-            counts, cols, values = [], [], []
+            others, counts, cols, values = [], [], [], []
+            whole, numbers = [], []  # the rows read as a Row of exactly the network's cells, their numbers
             for r in range(lo, hi + 1):
                 cells = self.sheet.rows.get(r) or {}
+                if isinstance(cells, Row) and cells.columns.numbers == network:
+                    whole.append(r)
+                    numbers.append(cells.numbers)
+                    self.texts.append(cells.formulas)
+                    continue
+                others.append(r)
                 counts.append(len(cells))
                 cols.extend(cells)
                 values.extend([cell[0] for cell in cells.values()])
                 if lo == self.first:
-                    self.texts.append("\x1f".join([cell[1] or "" for cell in cells.values()])
+                    self.texts.append(SEP.join([cell[1] or "" for cell in cells.values()])
                                       if tuple(cells) == network else None)
             if values:
-                self._fill(np.repeat(np.arange(lo, hi + 1), counts), np.array(cols), values)
+                self._fill(np.repeat(others, counts), np.array(cols), values)
+            if whole:
+                at = np.ix_(whole, network)
+                self.V[at] = np.frombuffer(b"".join(numbers)).reshape(len(whole), len(network))
+                self.empty[at] = False
 
     def _fill(self, rows: np.ndarray, cols: np.ndarray, values: list) -> None:
         try:
@@ -252,7 +264,7 @@ class _Check:
             if pattern is not None:
                 joined = self.texts[k]
                 if joined is None:  # the row holds other cells too, or lacks some
-                    joined = "\x1f".join([cells.get(c, EMPTY)[1] or "" for c in cols])
+                    joined = SEP.join([cells.get(c, EMPTY)[1] or "" for c in cols])
                 if joined == pattern[0](r):
                     ids[k] = pattern[1]
                     continue
@@ -356,8 +368,8 @@ class _Check:
 
     def _trace(self, n: int, every: int) -> np.ndarray:
         """The recomputation's numbers of the network's columns, one row per logged iteration."""
-        values = [self.layout.values(it, self.problem.inputs) for it in train(self.problem, n, every)]
-        return np.array(values, dtype=float)[:, [c - 1 for c in self.cols]]
+        numbers = self.layout.matrix(history(self.problem, n, every), self.problem.inputs)
+        return numbers[:, [c - self.layout.first_col for c in self.cols]]
 
     def _logged(self, found: np.ndarray, most: int = 100_000) -> None:
         """Whether the rows show iterations 1, 1 + K, 1 + 2K, ... and n (sheetnet train --log-every K):
@@ -671,7 +683,7 @@ class _Check:
 
 def _pattern(row_ids: list, forms: list):
     """(render, ids): render(r) gives the text a row of these formulas has in row r, the
-    network cells' formulas joined by \\x1f, as the reader's pass collects them. Compiled to
+    network cells' formulas joined by SEP, as the reader's pass collects them. Compiled to
     an f-string, since it runs once per row of a sheet that may have a million."""
     if _UNREADABLE in row_ids:
         return None
@@ -683,7 +695,7 @@ def _pattern(row_ids: list, forms: list):
             else:
                 offsets += [] if p[0] in offsets else [p[0]]
                 parts.append("{a%d}" % offsets.index(p[0]))
-        parts.append("\x1f")
+        parts.append(SEP)
     # Each row number is turned into text once, then the f-string only joins texts.
     names = ", ".join(f"a{k}" for k in range(len(offsets)))
     texts = ", ".join(f"str(r + {d})" for d in offsets)
