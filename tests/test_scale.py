@@ -18,7 +18,7 @@ from sheetnet.errors import SheetnetError
 from sheetnet.formats import _xml, fastrows, ods, xlsx
 from sheetnet.formats import csv as csv_format
 from sheetnet.layout import Layout, networks
-from sheetnet.network import FloatPath, NumpyPath, count_logged, logged, train
+from sheetnet.network import FloatPath, NumpyPath, count_logged, history, logged, train
 from sheetnet.output import Run, check_rows, write
 from sheetnet.template import ORIGINAL_2_2_2, random_problem
 
@@ -189,6 +189,28 @@ def test_wide_networks_take_the_numpy_path_and_log_the_same_rows():
         assert it.C == full[k - 1].C
 
 
+@pytest.mark.parametrize("sizes, every", [((2, 2, 2), 1), ((2, 2, 2), 7), ((3, 5, 4, 2), 3), ((12, 13, 2), 4)])
+def test_history_stacks_what_train_yields(sizes, every):
+    """history: the float code's rows (2-2-2, 3-5-4-2) or numpy's (12-13-2) stacked, equal to
+    train's iterations one by one, and laid out as layout.values lays out each one."""
+    p = random_problem(sizes, 11)
+    assert FloatPath.fits(sizes) == (sizes != (12, 13, 2))
+    n = 40
+    stacked, its = history(p, n, every), list(train(p, n, every))
+    assert len(stacked.C) == len(its) == count_logged(n, every)
+    for k, it in enumerate(its):
+        for l in range(1, len(sizes)):
+            for field in ("W", "delta", "change"):
+                np.testing.assert_array_equal(getattr(stacked, field)[l][k], getattr(it, field)[l])
+            np.testing.assert_array_equal(stacked.a[l][k], it.a[l])
+        np.testing.assert_array_equal(stacked.a[0][k], it.a[0])
+        np.testing.assert_array_equal(stacked.T[k], it.T)
+        assert stacked.C[k] == it.C
+    layout = Layout(sizes)
+    rows = [layout.values(it, p.inputs)[layout.first_col - 1:] for it in its]
+    np.testing.assert_array_equal(layout.matrix(stacked, p.inputs), np.array(rows))
+
+
 # -- the progress bar ----------------------------------------------------------------------------------------------
 
 
@@ -305,6 +327,23 @@ TRICKY_ROWS = {
     "too many columns": ROW.replace('number-columns-repeated="2"', 'number-columns-repeated="16384"'),
     "bad repeat": ROW.replace('number-columns-repeated="2"', 'number-columns-repeated="two"'),
     "control character": ROW.replace('office:value="0.25"', 'office:value="0.2\x015"'),
+    # Rows whose markup is the plain rows' (their Shape) but for a field, or nearly so.
+    "unit separator": ROW.replace('office:value="0.25"', 'office:value="0.2\x1f5"'),
+    "tab in a value": ROW.replace('office:value="0.25"', 'office:value="0.25\t"'),
+    "bare formula": ROW.replace("of:=[.C8]*[.$A$8]", "of:="),
+    "bad entity": ROW.replace("[.C8]*[.$A$8]", "[.C8]&amp[.D8]"),
+    "unknown entity": ROW.replace("[.C8]*[.$A$8]", "[.C8]&nbsp;[.D8]"),
+    "less-than in a field": ROW.replace("[.C8]*[.$A$8]", "[.C8]<[.D8]"),
+    "quote in a field": ROW.replace("[.C8]*[.$A$8]", '[.C8]"[.D8]'),
+    "not ascii": ROW.replace("[.C8]*[.$A$8]", "[$'Blatt Ä'.C8]*[.$A$8]"),
+    "a number as text": ROW.replace('office:value="0.25"', 'office:value="0.25x"'),
+    "duplicate attribute": ROW.replace('office:value="0.25"/>', 'office:value="0.25" office:value="0.5"/>'),
+    "attributes swapped": ROW.replace('table:formula="of:=[.C8]*[.$A$8]" office:value-type="float" '
+                                      'office:value="0.25"', 'office:value-type="float" office:value="0.25" '
+                                      'table:formula="of:=[.C8]*[.$A$8]"'),
+    "separator in a formula": ROW.replace("[.C8]*[.$A$8]", '[.C8]" office:value-type="float" office:value="1'),
+    "one cell more": ROW.replace("</table:table-row>", '<table:table-cell office:value-type="float" '
+                                 'office:value="3"/></table:table-row>'),
     "rebound prefix": ROW.replace("<table:table-row>", '<table:table-row xmlns:table="urn:x">'),
 }
 
@@ -316,10 +355,36 @@ def test_fast_lane_agrees_with_expat_on_tricky_rows(tmp_path, monkeypatch, name)
     with zipfile.ZipFile(path, "w") as z:
         z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
         z.writestr("content.xml", body.encode())
+    cut = []
+    quick = fastrows.OdsRows.quick
+    monkeypatch.setattr(fastrows.OdsRows, "quick", lambda self, *args: cut.append(quick(self, *args)) or cut[-1])
     fast, slow = read_both(path, monkeypatch)
     assert fast == slow
     if name == "plain":
         assert fast[0][1][4] == {3: (0.25, "C8*$A$8"), 4: (1e-300, None)}
+        assert cut.count(True) == 6  # all rows but the first, which teaches the Shape
+
+
+def ods_file(path, body: str):
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("content.xml", body.encode())
+    return path
+
+
+def test_rows_of_a_sheet_left_out_are_passed_over_but_a_table_they_hide_is_not(tmp_path, monkeypatch):
+    monkeypatch.setattr(ods, "HEAD_ROWS", 2)  # keep decides on S after its first 2 rows
+    second = '</table:table><table:table table:name="K">'
+    keep = lambda sheet: sheet.name == "K"  # noqa: E731
+    plain = ods_file(tmp_path / "plain.ods", ODS_HEAD + ROW * 3 + second + ROW * 2 + ODS_TAIL)
+    book = formats.read(plain, keep)
+    assert [s.name for s in book.sheets] == ["K"] and sorted(book.sheets[0].rows) == [1, 2]
+    # A row of S that ends S and starts X before it ends: X is not silently lost.
+    hiding = ROW.replace("</table:table-row>", '</table:table><table:table table:name="X"><table:table-row>'
+                         "</table:table-row>")
+    broken = ods_file(tmp_path / "broken.ods", ODS_HEAD + ROW * 3 + hiding + ROW + second + ROW + ODS_TAIL)
+    with pytest.raises(SheetnetError, match="not well-formed"):
+        formats.read(broken, keep)
 
 
 XLSX_ROW = '<row r="{r}"><c r="C{r}"><f>C7*$A$8</f><v>0.25</v></c><c r="D{r}" s="1" t="n"><v>1e-300</v></c></row>'

@@ -42,8 +42,8 @@ def read(path, keep=None) -> Book:
     """Read every sheet of a workbook: cached values and formulas.
 
     keep: a function of a sheet holding (at least) its first HEAD_ROWS rows, true for a sheet
-    to read whole; the others are left out of the Book, and not built (.ods) or not read on
-    (.xlsx) past those rows.
+    to read whole; the others are left out of the Book, and past those rows not read on (.xlsx)
+    or their rows passed over, neither built nor checked (.ods).
     """
     path = Path(path)
     suffix = suffix_of(path, READABLE)
