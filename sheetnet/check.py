@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from .grid import column_letters
 from .layout import LEARNING_RATE, Layout
-from .network import count_logged, train
+from .network import count_logged
 from .verify import TOLERANCE
 
 SUFFIX = " check"
@@ -78,6 +78,8 @@ def write_check(w, run, name: str) -> None:
         row = [cells.get((r, c), (None, None)) for c in range(1, width + 1)]
         w.row(r, [v for v, _ in row], [f for _, f in row])
     templates = [None] * (diff_col - 1) + [row_difference(layout, run.name)]
-    for k, it in enumerate(run.log if run.log is not None else train(run.problem, run.n, run.every)):
-        values = layout.values(it, run.problem.inputs) + [None, 0.0]
-        w.row(layout.first_row + k, values, templates)
+    empty, r = [None] * (layout.first_col - 1), layout.first_row
+    for _, _, numbers in run.chunks():
+        for values in numbers:
+            w.row(r, empty + values.tolist() + [None, 0.0], templates)
+            r += 1

@@ -191,24 +191,26 @@ class Layout:
 
     # -- values -----------------------------------------------------------------------------
 
-    def values(self, it: Iteration, inputs: np.ndarray) -> list:
+    def values(self, it: Iteration) -> list:
         """The numbers of one data row, from column 1 to the last column (None: empty)."""
-        return [None] * (self.first_col - 1) + np.concatenate(self._parts(it, inputs, -1)).tolist()
+        return [None] * (self.first_col - 1) + np.concatenate(self._parts(it, np.ravel, lambda C: [C])).tolist()
 
-    def matrix(self, history: Iteration, inputs: np.ndarray) -> np.ndarray:
+    def matrix(self, history: Iteration) -> np.ndarray:
         """The numbers of the data rows of network.history(...), one row per iteration, from
-        the first column of the network to the last."""
-        return np.concatenate(self._parts(history, inputs, (len(history.C), -1)), axis=1)
+        the network's first column to its last."""
+        n = len(history.C)
+        return np.concatenate(self._parts(history, lambda m: m.reshape(n, -1), lambda C: C[:, None]), axis=1)
 
-    def _parts(self, it: Iteration, inputs: np.ndarray, shape) -> list:
-        """The numbers of a row, in the order of its columns, as arrays of this shape."""
-        parts = [np.broadcast_to(inputs, it.a[0].shape)]
+    def _parts(self, it: Iteration, flat, column) -> list:
+        """The numbers of a row in the order of its columns, as vectors: each matrix (W, dC/dW)
+        made one by flat, the cost by column."""
+        parts = [it.a[0]]
         for l in range(1, self.L + 1):
-            parts += [it.W[l], it.a[l], it.delta[l]]
-        parts += [it.T, it.C]
+            parts += [flat(it.W[l]), it.a[l], it.delta[l]]
+        parts += [it.T, column(it.C)]
         if self.changes:
-            parts += it.change[1:]
-        return [np.reshape(p, shape) for p in parts]
+            parts += [flat(m) for m in it.change[1:]]
+        return parts
 
 
 # -- reading a layout off a sheet ------------------------------------------------------------

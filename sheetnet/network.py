@@ -74,6 +74,12 @@ class Iteration:
     C: float
     T: np.ndarray = field(repr=False)
 
+    def at(self, k: int) -> Iteration:
+        """The k-th of iterations stacked along a first axis (histories)."""
+        pick = lambda xs: [None if x is None else x[k] for x in xs]  # noqa: E731
+        return Iteration(W=pick(self.W), a=pick(self.a), delta=pick(self.delta), change=pick(self.change),
+                         C=float(self.C[k]), T=self.T[k])
+
 
 def forward(W: list, inputs: np.ndarray) -> list:
     """The forward pass: a^(l) = σ(W^(l) A^(l-1)) for l = 1..L."""
@@ -129,15 +135,24 @@ def train(problem: Problem, n: int, every: int = 1):
             W = path.advance(update(W, it.change, lr), after - k - 1)
 
 
-def history(problem: Problem, n: int, every: int = 1) -> Iteration:
-    """The iterations train(problem, n, every) yields, stacked: an Iteration whose every field
-    has the iterations along a first axis (C is an array; a[0] and T repeat)."""
+def histories(problem: Problem, n: int, every: int = 1, size: int = 1000):
+    """Yield the iterations train(problem, n, every) yields, stacked `size` at a time: each an
+    Iteration whose every field has the iterations along a first axis (C is an array; a[0]
+    and T repeat). Small networks take the float code a whole row at a time, much faster
+    than one Iteration after another."""
     if FloatPath.fits(problem.sizes):
-        return FloatPath(problem).history(problem.network.W, n, every)
-    its = list(train(problem, n, every))
-    return Iteration(W=_stacked(it.W for it in its), a=_stacked(it.a for it in its),
-                     delta=_stacked(it.delta for it in its), change=_stacked(it.change for it in its),
-                     C=np.array([it.C for it in its]), T=np.stack([it.T for it in its]))
+        yield from FloatPath(problem).histories(problem.network.W, n, every, size)
+        return
+    its = train(problem, n, every)
+    while chunk := list(itertools.islice(its, size)):
+        yield Iteration(W=_stacked(it.W for it in chunk), a=_stacked(it.a for it in chunk),
+                        delta=_stacked(it.delta for it in chunk), change=_stacked(it.change for it in chunk),
+                        C=np.array([it.C for it in chunk]), T=np.stack([it.T for it in chunk]))
+
+
+def history(problem: Problem, n: int, every: int = 1) -> Iteration:
+    """All the iterations train(problem, n, every) yields, stacked (see histories)."""
+    return next(histories(problem, n, every, count_logged(n, every)))
 
 
 def _stacked(lists) -> list:
@@ -194,11 +209,14 @@ class FloatPath:
     def __init__(self, problem: Problem):
         self.problem = problem
         self.shapes = [(m, n + 1) for n, m in zip(problem.sizes, problem.sizes[1:])]
+        self.weights = sum(m * k for m, k in self.shapes)
+        # A row of histories(): the weights, then row()'s a and δ of every layer, changes and C.
+        self.width = 2 * self.weights + 2 * sum(problem.sizes[1:]) + 1
         self.row, self.steps = _compiled(tuple(problem.sizes))
         self.constants = (*problem.inputs.tolist(), *problem.T.tolist(), float(problem.network.lr))
 
     def iterate(self, W: list) -> Iteration:
-        it = self._unpack(np.array(self.row(*self.constants, *_flat(W))), W)
+        it = self._unpack(np.array(self.row(*self.constants, *_flat(W))), W, self.problem.inputs, self.problem.T)
         it.C = float(it.C)
         return it
 
@@ -207,28 +225,32 @@ class FloatPath:
             return W
         return self._matrices(np.array(self.steps(m, *self.constants, *_flat(W))))
 
-    def history(self, W: list, n: int, every: int) -> Iteration:
-        """history(problem, n, every), each row's numbers from the float code as one tuple."""
+    def histories(self, W: list, n: int, every: int, size: int):
+        """histories(problem, n, every, size), each row's numbers from the float code as one tuple."""
         numbers, w = array("d"), tuple(_flat(W))  # an array, not Python floats: a tenth of the memory
         for k, after in itertools.pairwise(itertools.chain(logged(n, every), [None])):
             numbers.extend(w)
             numbers.extend(self.row(*self.constants, *w))
             if after is not None:
                 w = self.steps(after - k, *self.constants, *w)
-        flat = np.frombuffer(numbers).reshape(count_logged(n, every), -1)
-        return self._unpack(flat[:, len(w):], self._matrices(flat[:, :len(w)]))
+            if len(numbers) == size * self.width or after is None:
+                yield self._stack(np.frombuffer(numbers).reshape(-1, self.width))
+                numbers = array("d")
 
-    def _unpack(self, out: np.ndarray, W: list) -> Iteration:
+    def _stack(self, flat: np.ndarray) -> Iteration:
+        """The Iteration of rows of weights and row()'s numbers, one row per iteration."""
+        repeated = lambda x: np.broadcast_to(x, (len(flat), len(x)))  # noqa: E731
+        return self._unpack(flat[:, self.weights:], self._matrices(flat[:, :self.weights]),
+                            repeated(self.problem.inputs), repeated(self.problem.T))
+
+    def _unpack(self, out: np.ndarray, W: list, inputs: np.ndarray, T: np.ndarray) -> Iteration:
         """The Iteration of row()'s numbers, out[..., :]: one iteration, or many along a first axis."""
-        lead = out.shape[:-1]
-        a, delta, k = [np.broadcast_to(self.problem.inputs, lead + self.problem.inputs.shape)], [None], 0
+        a, delta, k = [inputs], [None], 0
         for n, _ in self.shapes:
             a.append(out[..., k:k + n])
             delta.append(out[..., k + n:k + 2 * n])
             k += 2 * n
-        change = self._matrices(out[..., k:-1])
-        return Iteration(W=W, a=a, delta=delta, change=change, C=out[..., -1],
-                         T=np.broadcast_to(self.problem.T, lead + self.problem.T.shape))
+        return Iteration(W=W, a=a, delta=delta, change=self._matrices(out[..., k:-1]), C=out[..., -1], T=T)
 
     def _matrices(self, flat: np.ndarray) -> list:
         """[None, W^(1), ..., W^(L)] (or change matrices) from their numbers in a row, flat[..., :]."""

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from . import check, formats, look, summary
 from .errors import SheetnetError
 from .formats.merge import into_copy
 from .layout import Layout
-from .network import Iteration, Problem, count_logged, logged, train
+from .network import Iteration, Problem, count_logged, histories, logged
 from .progress import Progress
 
 
@@ -28,13 +31,30 @@ class Run:
     last_cost: float = math.nan
     last: Iteration | None = None  # the last row's iteration, for the summary
     summary: str | None = None  # the name of its summary sheet, when the format has room for one
-    log: list | None = None  # the iterations written, kept for the check sheet when at most LOG_ROWS
+    log: list | None = None  # the chunks of a short training, kept by chunks() for the second pass
+
+    def chunks(self):
+        """Yield the rows to write, a chunk of iterations at a time: (their iteration numbers,
+        the stacked Iteration, its rows' numbers from the network's first column on). A short
+        training is kept for a second pass (LOG_ROWS)."""
+        if self.log is not None:
+            yield from self.log
+            return
+        keep = [] if count_logged(self.n, self.every) <= LOG_ROWS else None
+        numbers = logged(self.n, self.every)
+        for h in histories(self.problem, self.n, self.every, CHUNK_ROWS):
+            chunk = (list(itertools.islice(numbers, len(h.C))), h, self.layout.matrix(h))
+            if keep is not None:
+                keep.append(chunk)
+            yield chunk
+        self.log = keep
 
 
 # A workbook shows a training twice, on its formula sheet and its check sheet: a short one is
 # kept for the second time rather than trained again; a long one is trained again, so that
 # memory does not grow with the iterations.
 LOG_ROWS = 1000
+CHUNK_ROWS = 1000  # rows trained at a time (network.histories)
 
 
 def write(path, runs: list, progress: bool = False, keep=None) -> list:
@@ -103,24 +123,26 @@ def write_network(w, run: Run, progress: bool = False) -> None:
     first_styles = look.first_row_styles(layout)
     # Formulas chain each row to the one above, so rows with gaps between them hold values only.
     first, later = (layout.templates(first=True), layout.templates(first=False)) if run.every == 1 else (None, None)
-    lr = run.problem.network.lr
-    iterations = zip(logged(run.n, run.every), train(run.problem, run.n, run.every))
-    run.log = [] if count_logged(run.n, run.every) <= LOG_ROWS else None
-    k = 0
+    empty = [None] * (layout.first_col - 1)
+    row, k = 0, 0
     with Progress(run.n, f"{run.name}:", enabled=progress) as bar:
         try:
-            for row, (k, it) in enumerate(iterations):
-                values = layout.values(it, run.problem.inputs)
-                if not math.isfinite(it.C) or not all(map(math.isfinite, values[layout.first_col - 1:])):
-                    raise _overflow(run, k)
+            for ks, h, numbers in run.chunks():
+                finite = np.isfinite(numbers).all(axis=1)
+                if not finite.all():
+                    raise _overflow(run, ks[int(np.argmin(finite))])
                 if row == 0:
-                    values[layout.lr_col - 1] = lr
-                    run.first_cost = it.C
-                run.last_cost, run.last = it.C, it
-                if run.log is not None:
-                    run.log.append(it)
-                w.row(layout.first_row + row, values, first if row == 0 else later, first_styles if row == 0 else None)
-                bar.update(k)
+                    run.first_cost = float(h.C[0])
+                run.last_cost, run.last = float(h.C[-1]), h.at(-1)
+                for k, numbers_k in zip(ks, numbers):
+                    values = empty + numbers_k.tolist()
+                    if row == 0:
+                        values[layout.lr_col - 1] = run.problem.network.lr
+                        w.row(layout.first_row, values, first, first_styles)
+                    else:
+                        w.row(layout.first_row + row, values, later)
+                    row += 1
+                    bar.update(k)
         except OverflowError:
             raise _overflow(run, k + 1) from None
 

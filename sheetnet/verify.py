@@ -368,7 +368,7 @@ class _Check:
 
     def _trace(self, n: int, every: int) -> np.ndarray:
         """The recomputation's numbers of the network's columns, one row per logged iteration."""
-        numbers = self.layout.matrix(history(self.problem, n, every), self.problem.inputs)
+        numbers = self.layout.matrix(history(self.problem, n, every))
         return numbers[:, [c - self.layout.first_col for c in self.cols]]
 
     def _logged(self, found: np.ndarray, most: int = 100_000) -> None:

@@ -35,7 +35,7 @@ def network(sizes=(2, 2, 2)) -> tuple[dict, Layout]:
     layout = Layout(sizes, changes=False)
     problem = ORIGINAL_2_2_2
     grid = dict(layout.header())
-    values = layout.values(iterate(problem.network.W, problem.inputs, problem.T), problem.inputs)
+    values = layout.values(iterate(problem.network.W, problem.inputs, problem.T))
     for c, v in enumerate(values, 1):
         if v is not None:
             grid[(layout.first_row, c)] = v

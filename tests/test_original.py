@@ -39,7 +39,7 @@ def test_sheet1_recomputed_cell_by_cell(book):
     checked = 0
     for k, it in enumerate(train(problem, 995)):
         row = layout.first_row + k
-        values = layout.values(it, problem.inputs)
+        values = layout.values(it)
         for c in layout.columns:
             found = sheet.value(row, c.col)
             assert isinstance(found, float), (row, c)

@@ -18,8 +18,8 @@ from sheetnet.errors import SheetnetError
 from sheetnet.formats import _xml, fastrows, ods, xlsx
 from sheetnet.formats import csv as csv_format
 from sheetnet.layout import Layout, networks
-from sheetnet.network import FloatPath, NumpyPath, count_logged, history, logged, train
-from sheetnet.output import Run, check_rows, write
+from sheetnet.network import FloatPath, NumpyPath, count_logged, histories, history, logged, train
+from sheetnet.output import CHUNK_ROWS, LOG_ROWS, Run, check_rows, write
 from sheetnet.template import ORIGINAL_2_2_2, random_problem
 
 N = 250  # iterations of the runs compared below; 249 is not a multiple of EVERY, so the last row is extra
@@ -137,9 +137,11 @@ def test_csv_has_no_row_limit():
 @pytest.mark.parametrize("suffix", [".ods", ".xlsx"])
 def test_memory_does_not_grow_with_iterations(tmp_path, suffix):
     """Python's peak allocation for 10x the rows stays put: rows stream out, nothing accumulates.
-    (Holding the rows would add about 3 kB each: 13 MB for the larger run.)"""
+    (Holding the rows would add about 3 kB each: 50 MB for the larger run.) Both runs are longer
+    than a check sheet keeps (LOG_ROWS) and than a chunk of training (CHUNK_ROWS)."""
+    assert 2000 > max(LOG_ROWS, CHUNK_ROWS)
     peaks = []
-    for n in (400, 4000):
+    for n in (2000, 20000):
         tracemalloc.start()
         write(tmp_path / f"o{n}{suffix}", [Run("S", Layout((2, 2, 2)), ORIGINAL_2_2_2, n)])
         peaks.append(tracemalloc.get_traced_memory()[1])
@@ -207,8 +209,13 @@ def test_history_stacks_what_train_yields(sizes, every):
         np.testing.assert_array_equal(stacked.T[k], it.T)
         assert stacked.C[k] == it.C
     layout = Layout(sizes)
-    rows = [layout.values(it, p.inputs)[layout.first_col - 1:] for it in its]
-    np.testing.assert_array_equal(layout.matrix(stacked, p.inputs), np.array(rows))
+    rows = [layout.values(it)[layout.first_col - 1:] for it in its]
+    np.testing.assert_array_equal(layout.matrix(stacked), np.array(rows))
+    chunks = list(histories(p, n, every, size=4))
+    assert [len(h.C) for h in chunks[:-1]] == [4] * (len(chunks) - 1) and 1 <= len(chunks[-1].C) <= 4
+    np.testing.assert_array_equal(np.concatenate([layout.matrix(h) for h in chunks]), np.array(rows))
+    last = chunks[-1].at(-1)
+    np.testing.assert_array_equal(layout.values(last), layout.values(its[-1]))
 
 
 # -- the progress bar ----------------------------------------------------------------------------------------------

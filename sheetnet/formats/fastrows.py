@@ -407,8 +407,8 @@ class Shape:
     A row of the same markup around other fields is cut into them by str.replace and str.split,
     several times faster than by the regular expression, and exactly: the row rebuilt from the
     fields found and the shape's markup must be the row read. A field is an attribute value and
-    must hold no markup ('"', '<', '&') and no control character, so that a row a Shape cuts is
-    as well-formed as the row the Shape was taken from.
+    must hold no markup ('"', '<', an '&' that opens no entity of XML's five) and no control
+    character, so that a row a Shape cuts is as well-formed as the row the Shape was taken from.
     """
 
     MAX_SEPARATORS = 4  # distinct texts between fields: each costs a pass of str.replace
