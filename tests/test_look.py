@@ -87,7 +87,7 @@ def test_ods_chart_objects_point_at_the_cost_column(written):
         content = ET.fromstring(z.read("content.xml"))
         manifest = z.read("META-INF/manifest.xml").decode()
         tables = {t.get(f"{{{ODF['table']}}}name"): t for t in content.iter(f"{{{ODF['table']}}}table")}
-        frames = tables["Sheet1 summary"].findall(f"table:shapes/draw:frame", ODF)
+        frames = tables["Sheet1 summary"].findall("table:shapes/draw:frame", ODF)
         assert [f.get(f"{{{ODF['draw']}}}name") for f in frames] == ["sheetnet Chart 1", "sheetnet Chart 2"]
         assert not tables["Sheet1"].findall("table:shapes", ODF)
         ranges = []
