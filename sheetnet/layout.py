@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import SheetnetError
-from .grid import Sheet, address, column_letters
+from .grid import Row, Sheet, address, column_letters
 from .network import Iteration, Network, Problem
 
 LEARNING_RATE = "Learning rate"
@@ -238,7 +238,10 @@ def _parse_label(text: str, where: str):
 def find_label_row(sheet: Sheet):
     """(row, col) of the 'Learning rate' label, or None when the sheet holds no network."""
     for r in sorted(sheet.rows):
-        for c, cell in sorted(sheet.rows[r].items()):
+        cells = sheet.rows[r]
+        if isinstance(cells, Row):  # numbers only: no label
+            continue
+        for c, cell in sorted(cells.items()):
             if (_text(cell.value) or "").casefold() == LEARNING_RATE.casefold():
                 return r, c
     return None
