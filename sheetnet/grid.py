@@ -76,10 +76,14 @@ class Sheet:
         return self.cell(row, col).value
 
     def set(self, row: int, col: int, cell: Cell) -> None:
+        self.editable(row)[col] = cell
+
+    def editable(self, row: int) -> dict:
+        """The cells of a row as a dict to change, made one from a Row (or from nothing)."""
         cells = self.rows.get(row)
         if not isinstance(cells, dict):
             cells = self.rows[row] = dict(cells.items()) if cells else {}
-        cells[col] = cell
+        return cells
 
     @property
     def max_row(self) -> int:

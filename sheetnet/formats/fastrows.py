@@ -66,6 +66,14 @@ class Rows:
         """Whether the reader is between elements that a row could start after."""
         raise NotImplementedError
 
+    def _columns(self, cols: list) -> Columns:
+        """One Columns for all the rows with these columns (self.columns: the ones seen)."""
+        cols = tuple(cols)
+        found = self.columns.get(cols)
+        if found is None:
+            found = self.columns[cols] = Columns.of(cols)
+        return found
+
     def quick(self, reader, tag: re.Match, body: str) -> bool:
         """Read a row shaped like one read before (see Shape); False, having changed nothing, for any other."""
         return False
@@ -288,14 +296,6 @@ class OdsRows(Rows):
         if translated is None:
             return None
         return Row(self._columns(cols), numbers, translated), col
-
-    def _columns(self, cols: list) -> Columns:
-        """One Columns for all the rows with these columns."""
-        cols = tuple(cols)
-        found = self.columns.get(cols)
-        if found is None:
-            found = self.columns[cols] = Columns.of(cols)
-        return found
 
     def _shape(self, body: str, row: Row, width: int) -> Shape | None:
         """The Shape of a row _numbers has read: its fields are the formulas and numbers of its cells."""
@@ -536,7 +536,8 @@ class XlsxRows(Rows):
         from . import xlsx  # the reader's module, for its limits; it imports this one
 
         self.xlsx = xlsx
-        self.columns: dict = {}  # column letters -> number, for the few columns a sheet has
+        self.numbers: dict = {}  # column letters -> number, for the few columns a sheet has
+        self.columns: dict = {}  # column numbers -> their Columns, shared by the rows
 
     def clean(self, reader) -> bool:
         return reader.cell is None and reader.buffer is None
@@ -549,9 +550,9 @@ class XlsxRows(Rows):
             self._cells(reader, *columns)
 
     def _column(self, letters: str) -> int:
-        col = self.columns.get(letters)
+        col = self.numbers.get(letters)
         if col is None:
-            col = self.columns[letters] = column_number(letters)
+            col = self.numbers[letters] = column_number(letters)
         return col
 
     def _numbers(self, reader, letters, digits, kinds, formulas, values) -> bool:
@@ -575,16 +576,18 @@ class XlsxRows(Rows):
         if row > xlsx.MAX_ROWS or max(cols) > xlsx.MAX_COLS:
             return False
         try:
-            numbers = list(map(float, values))
+            numbers = array("d", map(float, values))
         except ValueError:
             return False
-        if None in formulas or "" in formulas:
-            formulas = [f or None for f in formulas]
         reader.budget[0] += n
         if reader.budget[0] > xlsx.MAX_CELLS:
             raise SheetnetError(f"more than {xlsx.MAX_CELLS:,} cells")
-        cells = reader.sheet.rows.setdefault(row, {})
-        cells.update(zip(cols, map(_cells_of, zip(numbers, formulas))))
+        rows = reader.sheet.rows
+        if row not in rows and cols == sorted(set(cols)):  # a new row, its columns in order: one Row
+            rows[row] = Row(self._columns(cols), numbers, SEP.join([f or "" for f in formulas]))
+        else:
+            formulas = [f or None for f in formulas]
+            reader.sheet.editable(row).update(zip(cols, map(_cells_of, zip(numbers, formulas))))
         reader.col = cols[-1]
         return True
 
