@@ -298,7 +298,8 @@ class OdsRows(Rows):
         return Row(self._columns(cols), numbers, translated), col
 
     def _shape(self, body: str, row: Row, width: int) -> Shape | None:
-        """The Shape of a row _numbers has read: its fields are the formulas and numbers of its cells."""
+        """The Shape of a row _numbers has read: its fields are the formulas and numbers of its
+        cells, and the text shown for each number (LibreOffice writes it; the number is read)."""
         fields, numbers, formulas = [], [], []
         for m in self.cell.finditer(body):
             if m.group(3) is None:  # an empty cell: markup
@@ -310,6 +311,8 @@ class OdsRows(Rows):
                 fields.append(m.span(2))
             numbers.append(len(fields))
             fields.append(m.span(4))
+            if m.group(5) is not None:
+                fields.append(m.span(6))
         return Shape.of(body, fields, numbers, formulas, row.columns, width)
 
     def _cells(self, reader, repeats, formulas, types, values, paragraphs, texts) -> None:
@@ -406,9 +409,10 @@ class Shape:
 
     A row of the same markup around other fields is cut into them by str.replace and str.split,
     several times faster than by the regular expression, and exactly: the row rebuilt from the
-    fields found and the shape's markup must be the row read. A field is an attribute value and
-    must hold no markup ('"', '<', an '&' that opens no entity of XML's five) and no control
-    character, so that a row a Shape cuts is as well-formed as the row the Shape was taken from.
+    fields found and the shape's markup must be the row read. A field is an attribute value or a
+    paragraph's text and must hold no markup ('"', '<', ']]>', an '&' that opens no entity of
+    XML's five) and no control character, so that a row a Shape cuts is as well-formed as the
+    row the Shape was taken from.
     """
 
     MAX_SEPARATORS = 4  # distinct texts between fields: each costs a pass of str.replace
@@ -447,7 +451,7 @@ class Shape:
             return None
         rebuilt = list(itertools.chain.from_iterable(zip(fields, self.separators)))
         rebuilt.append(fields[-1])
-        if "".join(rebuilt) != middle:
+        if "".join(rebuilt) != middle or "]]>" in marked:
             return None
         if "&" in marked:  # entities, such as &gt; in a formula: the five of XML only
             if marked.count("&") != sum(map(marked.count, _ENTITIES)):
