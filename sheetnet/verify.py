@@ -35,10 +35,17 @@ SEP = Row.SEPARATOR  # between the formulas of a row's cells, joined
 
 def deviation(found, expected):
     """|a − b| / max(1, |a|, |b|), elementwise; inf where either is not a finite number."""
-    found, expected = np.asarray(found, dtype=float), np.asarray(expected, dtype=float)
+    found, expected = np.broadcast_arrays(np.asarray(found, dtype=float), np.asarray(expected, dtype=float))
+    # In place, step by step: a long sheet's columns take tens of megabytes each.
     with np.errstate(all="ignore"):
-        d = np.abs(found - expected) / np.maximum(1.0, np.maximum(np.abs(found), np.abs(expected)))
-    return np.where(np.isfinite(found) & np.isfinite(expected), d, np.inf)
+        scale = np.abs(found)
+        np.maximum(scale, np.abs(expected), out=scale)
+        np.maximum(scale, 1.0, out=scale)
+        d = np.subtract(found, expected)
+        np.abs(d, out=d)
+        d /= scale
+    d[~(np.isfinite(found) & np.isfinite(expected))] = np.inf
+    return d
 
 
 # -- the report ---------------------------------------------------------------------------------
@@ -320,7 +327,7 @@ class _Check:
         found = self.V[self.first:self.last + 1][:, cols]
         empty = self.empty[self.first:self.last + 1][:, cols]
         text = self.text[self.first:self.last + 1][:, cols]
-        found = np.where(text, np.nan, found)
+        found[text] = np.nan  # a copy already (fancy indexing)
 
         holds_formulas = bool((self.ids != _NO_FORMULA).any())
         trace = self._trace(n, 1)  # the recomputation from the first row
@@ -369,7 +376,8 @@ class _Check:
     def _trace(self, n: int, every: int) -> np.ndarray:
         """The recomputation's numbers of the network's columns, one row per logged iteration."""
         numbers = self.layout.matrix(history(self.problem, n, every))
-        return numbers[:, [c - self.layout.first_col for c in self.cols]]
+        at = [c - self.layout.first_col for c in self.cols]
+        return numbers if at == list(range(numbers.shape[1])) else numbers[:, at]
 
     def _logged(self, found: np.ndarray, most: int = 100_000) -> None:
         """Whether the rows show iterations 1, 1 + K, 1 + 2K, ... and n (sheetnet train --log-every K):
