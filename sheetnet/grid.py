@@ -2,7 +2,8 @@
 
 Rows and columns are numbered from 1, as in a spreadsheet. Formulas are kept in the
 neutral form of this package: Excel's A1 syntax without the leading '=' (``C8*E8``,
-``$A$8``); the format modules translate from and to their own dialects.
+``$A$8``); the format modules translate from and to their own dialects. A row is a mapping
+{column: Cell}: a dict, or for a row of numbers a compact Row.
 """
 
 from __future__ import annotations
