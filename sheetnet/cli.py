@@ -107,10 +107,9 @@ def _networks(book, source: Path, sheet: str | None) -> list:
 
 def cmd_show(args) -> int:
     source = Path(args.file)
-    book = formats.read(source)
+    book = formats.read(source, verify.needed(args.sheet))  # the sheets without a network only by name
     found = _networks(book, source, args.sheet)
-    print(f"{source}: {len(found)} network{'s' * (len(found) != 1)} "
-          f"(sheets: {', '.join(s.name for s in book.sheets)})")
+    print(f"{source}: {len(found)} network{'s' * (len(found) != 1)} (sheets: {', '.join(book.names)})")
     for sheet, layout, problem in found:
         print(report.network(sheet, layout, problem))
     return 0

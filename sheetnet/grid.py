@@ -95,6 +95,11 @@ class Sheet:
 class Book:
     path: str
     sheets: list  # of Sheet, in the workbook's order
+    names: list = None  # every sheet's name in order, those formats.read left out too; default: the sheets'
+
+    def __post_init__(self):
+        if self.names is None:
+            self.names = [s.name for s in self.sheets]
 
     def sheet(self, name: str) -> Sheet:
         for s in self.sheets:

@@ -122,6 +122,7 @@ def test_read_leaves_out_the_sheets_keep_turns_down(trained, monkeypatch, suffix
     seen = []
     chosen = formats.read(trained[suffix], lambda s: seen.append((s.name, max(s.rows, default=0))) or _networks_only(s))
     assert [s.name for s in chosen.sheets] == ["Net"]
+    assert chosen.names == whole.names == ["Net", "Net summary", "Net check"]  # the left-out ones by name
     assert chosen.sheets[0].rows == whole.sheets[0].rows
     assert [name for name, _ in seen] == ["Net", "Net summary", "Net check"]
     assert all(rows <= head for _, rows in seen)
@@ -136,6 +137,7 @@ def test_read_keeps_the_network_of_the_original_and_its_exports(original, origin
     assert [s.name for s in whole.sheets] == ["Sheet1", "Ark2"]
     assert [(s.name, s.rows) for s in chosen.sheets] == [(s.name, s.rows) for s in whole.sheets if _networks_only(s)]
     assert chosen.sheets[0].name == "Sheet1"
+    assert chosen.names == whole.names == ["Sheet1", "Ark2"]
 
 
 def test_verify_reads_only_the_networks_and_still_names_a_missing_sheet(trained):

@@ -78,6 +78,7 @@ class _Reader:
         self.looking = False  # whether keep is yet to see the sheet's first rows
         self.dropped = False  # whether the sheet's rows are read past without being kept
         self.sheets: list[Sheet] = []
+        self.names: list[str] = []  # of every sheet, the ones left out too
         self.sheet = None
         self.row = 0
         self.col = 0
@@ -108,10 +109,11 @@ class _Reader:
             self.row_cells = {}
             self.col = 0
         elif name == TABLE + "table":
-            if len(self.sheets) >= 10_000:
+            if len(self.names) >= 10_000:
                 raise SheetnetError("more than 10,000 sheets")
-            self.sheet = Sheet(attrs.get(TABLE + "name", f"Sheet{len(self.sheets) + 1}"))
+            self.sheet = Sheet(attrs.get(TABLE + "name", f"Sheet{len(self.names) + 1}"))
             self.sheets.append(self.sheet)
+            self.names.append(self.sheet.name)
             self.row = 0
             self.looking, self.dropped = self.keep is not None, False
 
@@ -214,7 +216,7 @@ def read(path, keep=None) -> Book:
         with z.open(info) as stream:
             # Regular rows take a fast lane; everything else goes to the reader's callbacks.
             fastrows.scan(_Bounded(stream, 2_000_000_000, "content.xml"), reader, fastrows.OdsRows(), "content.xml")
-    return Book(str(path), reader.sheets)
+    return Book(str(path), reader.sheets, reader.names)
 
 
 def _refuse_encrypted(z: zipfile.ZipFile) -> None:

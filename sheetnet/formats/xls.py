@@ -22,7 +22,7 @@ def read(path, keep=None) -> Book:
         # xlrd reports a damaged file by whatever its parsing trips over.
         raise SheetnetError(f"not a readable .xls file (corrupt: {e.__class__.__name__})") from None
     if keep is not None:  # .xls files are small (65,536 rows at most): read whole, then chosen
-        book.sheets = [s for s in book.sheets if keep(s)]
+        book = Book(book.path, [s for s in book.sheets if keep(s)], book.names)
     return book
 
 
@@ -47,6 +47,7 @@ def _read(path) -> Book:
                     elif ctype == xlrd.XL_CELL_ERROR:
                         sheet.set(r + 1, c + 1, Cell(xlrd.error_text_from_code.get(value, "#ERR")))
             book.sheets.append(sheet)
+            book.names.append(sheet.name)
             wb.unload_sheet(k)
     finally:
         wb.release_resources()

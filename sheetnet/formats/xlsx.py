@@ -221,6 +221,7 @@ def read(path, keep=None) -> Book:
             if member not in names:
                 raise SheetnetError(f"sheet {name!r} has no part {member}")
             sheet = Sheet(name or f"Sheet{n}")
+            book.names.append(sheet.name)
             reader = _SheetReader(sheet, strings, budget, keep)
             try:
                 with z.open(member) as stream:
