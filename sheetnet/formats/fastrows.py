@@ -22,7 +22,6 @@ declaration that could hide or rename a row.
 from __future__ import annotations
 
 import codecs
-import functools
 import gc
 import itertools
 import operator
@@ -514,9 +513,6 @@ def _unescaped(columns: list, body: str) -> list:
     return [list(map(unescape, c)) if "&" in "".join(filter(None, c)) else c for c in columns]
 
 
-_cells_of = functools.partial(tuple.__new__, Cell)  # Cell(value, formula) from a pair, in C: millions of calls
-
-
 # -- Office Open XML ----------------------------------------------------------------------------------
 
 
@@ -590,8 +586,7 @@ class XlsxRows(Rows):
         if row not in rows and cols == sorted(set(cols)):  # a new row, its columns in order: one Row
             rows[row] = Row(self._columns(cols), numbers, SEP.join([f or "" for f in formulas]))
         else:
-            formulas = [f or None for f in formulas]
-            reader.sheet.editable(row).update(zip(cols, map(_cells_of, zip(numbers, formulas))))
+            reader.sheet.editable(row).update((c, Cell(v, f or None)) for c, v, f in zip(cols, numbers, formulas))
         reader.col = cols[-1]
         return True
 
