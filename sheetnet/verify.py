@@ -229,15 +229,15 @@ class _Check:
                 if isinstance(cells, Row) and cells.columns.numbers == network:
                     whole.append(r)
                     numbers.append(cells.numbers)
-                    self.texts.append(cells.formulas)
-                    continue
-                others.append(r)
-                counts.append(len(cells))
-                cols.extend(cells)
-                values.extend([cell[0] for cell in cells.values()])
+                    joined = cells.formulas
+                else:
+                    others.append(r)
+                    counts.append(len(cells))
+                    cols.extend(cells)
+                    values.extend([cell[0] for cell in cells.values()])
+                    joined = SEP.join([cell[1] or "" for cell in cells.values()]) if tuple(cells) == network else None
                 if lo == self.first:
-                    self.texts.append(SEP.join([cell[1] or "" for cell in cells.values()])
-                                      if tuple(cells) == network else None)
+                    self.texts.append(joined)
             if values:
                 self._fill(np.repeat(others, counts), np.array(cols), values)
             if whole:

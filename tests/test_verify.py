@@ -15,11 +15,11 @@ from sheetnet import formats
 from sheetnet.check import sheet_name
 from sheetnet.grid import column_number, parse_address
 from sheetnet.formula import FormulaError, parse
-from sheetnet.grid import Cell
+from sheetnet.grid import Cell, Row
 from sheetnet.layout import Layout, find, networks
 from sheetnet.output import Run, write
 from sheetnet.template import ORIGINAL_1_1_1, ORIGINAL_2_2_2, random_problem
-from sheetnet.verify import TOLERANCE, verify_book, verify_sheet
+from sheetnet.verify import TOLERANCE, _Check, verify_book, verify_sheet
 
 N = 300  # iterations in the written workbooks
 
@@ -276,6 +276,21 @@ def _tamper(sheet, cell_row, cell_col, cell):
     copy = type(sheet)(sheet.name, {r: dict(cells) for r, cells in sheet.rows.items()})
     copy.set(cell_row, cell_col, cell)
     return verify_sheet(copy, *find(copy))
+
+
+def test_a_row_of_numbers_above_the_labels_leaves_the_data_rows_their_formulas(sheet1):
+    """Row 1 as a Row of numbers in exactly the network's columns (as a reader keeps it): the
+    formulas verify compares are still each data row's own."""
+    rows = dict(sheet1.rows)
+    data = rows[9]  # the second data row: the network's cells and no learning rate beside them
+    assert isinstance(data, Row)
+    rows[1] = Row(data.columns, data.numbers, Row.SEPARATOR * (len(data) - 1))
+    copy = type(sheet1)(sheet1.name, rows)
+    check = _Check(copy, *find(copy), TOLERANCE)
+    assert tuple(data) == tuple(check.cols)
+    joined = [Row.SEPARATOR.join(cell.formula or "" for cell in rows[r].values()) for r in range(9, check.last + 1)]
+    assert check.texts[1:] == joined
+    assert check.report().ok
 
 
 def test_a_changed_number_deep_inside_is_found_where_it_was_changed(sheet1):
