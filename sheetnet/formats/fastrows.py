@@ -465,7 +465,7 @@ class Shape:
 # A field is ASCII without these: markup, and the control characters but the separator, which
 # would only split a field in two (and so fail the count). An '&' must open one of XML's entities.
 _NOT_IN_FIELDS = b'"<' + bytes(range(0x1f))
-_ENTITIES = ("&lt;", "&gt;", "&amp;", "&quot;", "&apos;")
+_ENTITIES = [entity for entity, _ in _REPLACED]
 
 
 class Shapes:
