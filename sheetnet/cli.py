@@ -225,26 +225,30 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--force", action="store_true", help="replace OUT if it exists")
     m.set_defaults(run=cmd_template)
 
-    v = sub.add_parser("verify", help="check that a workbook's numbers and formulas follow by backpropagation",
-                       description="Recompute every network of FILE from its first data row and compare every "
-                                   "cached value; compare every formula with the note's. Exit 0 when everything "
-                                   "agrees, 1 when something does not, 2 when FILE cannot be read as a network.")
-    v.add_argument("file", metavar="FILE", help="a workbook in the classic layout (.ods, .xlsx or .xls)")
-    v.add_argument("--sheet", metavar="NAME", help="verify only the network on this sheet (default: every one)")
+    v = _reading(sub, "verify", "check that a workbook's numbers and formulas follow by backpropagation",
+                 "Recompute every network of FILE from its first data row and compare every cached value; "
+                 "compare every formula with the note's. Exit 0 when everything agrees, 1 when something does "
+                 "not, 2 when FILE cannot be read as a network.")
     v.add_argument("--tolerance", type=_tolerance, default=1e-12, metavar="T",
                    help="largest relative difference |a-b|/max(1,|a|,|b|) taken as agreement (default 1e-12, "
                         "which absorbs LibreOffice's 15-digit storage)")
     v.add_argument("--json", action="store_true", help="print the report as one JSON document")
     v.set_defaults(run=cmd_verify)
 
-    s = sub.add_parser("show", help="print the networks a workbook holds",
-                       description="For every network of FILE: its sheet, shape, data rows and learning rate, "
-                                   "the weights of its first row as matrices (row j, column i, bias last), and "
-                                   "the first and last cost as the file caches them.")
-    s.add_argument("file", metavar="FILE", help="a workbook in the classic layout (.ods, .xlsx or .xls)")
-    s.add_argument("--sheet", metavar="NAME", help="show only the network on this sheet (default: every one)")
+    s = _reading(sub, "show", "print the networks a workbook holds",
+                 "For every network of FILE: its sheet, shape, data rows and learning rate, the weights of its "
+                 "first row as matrices (row j, column i, bias last), and the first and last cost as the file "
+                 "caches them.")
     s.set_defaults(run=cmd_show)
     return p
+
+
+def _reading(sub, name: str, brief: str, description: str):
+    """A subcommand that reads FILE, all its networks or the one on --sheet."""
+    c = sub.add_parser(name, help=brief, description=description)
+    c.add_argument("file", metavar="FILE", help="a workbook in the classic layout (.ods, .xlsx or .xls)")
+    c.add_argument("--sheet", metavar="NAME", help=f"{name} only the network on this sheet (default: every one)")
+    return c
 
 
 def main(argv=None) -> int:
