@@ -29,7 +29,7 @@ def read(path, keep=None) -> Book:
 def _read(path) -> Book:
     # ragged_rows: a row holds its own cells, not the widest row's count of empty ones.
     wb = xlrd.open_workbook(str(path), on_demand=True, ragged_rows=True)
-    book = Book(str(path), [])
+    sheets = []
     try:
         if wb.nsheets > MAX_SHEETS:
             raise SheetnetError(f"more than {MAX_SHEETS:,} sheets")
@@ -46,12 +46,11 @@ def _read(path) -> Book:
                         sheet.set(r + 1, c + 1, Cell(bool(value)))
                     elif ctype == xlrd.XL_CELL_ERROR:
                         sheet.set(r + 1, c + 1, Cell(xlrd.error_text_from_code.get(value, "#ERR")))
-            book.sheets.append(sheet)
-            book.names.append(sheet.name)
+            sheets.append(sheet)
             wb.unload_sheet(k)
     finally:
         wb.release_resources()
-    return book
+    return Book(str(path), sheets)
 
 
 MAX_SHEETS = 10_000
