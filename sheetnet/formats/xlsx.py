@@ -372,16 +372,10 @@ def _cell(k: int, v, t, r, number=None, style=None) -> str:
 def _compile_row(values, templates) -> str:
     """A str.format template for a whole row of numbers: {k!r} is value k, {r} and {p} the rows.
 
-    A cell right of the one before it goes without its reference, which readers then infer
-    (ECMA-376 makes it optional): data rows are long runs of such cells, and the references
-    would be a fifth of the text to format and deflate."""
-    cells, after = [], None
-    for k, v in enumerate(values):
-        if v is None:
-            continue
-        cell = _cell(k, v, templates[k] if templates else None, "{r}", number=f"{{{k}!r}}")
-        cells.append(cell.replace(f' r="{column_letters(k + 1)}{{r}}"', "") if after == k - 1 else cell)
-        after = k
+    Every cell carries its reference: ECMA-376 lets a reader infer a left-out one, but Gnumeric
+    does not, and keeps only the first cell of a row written without them."""
+    cells = [_cell(k, v, templates[k] if templates else None, "{r}", number=f"{{{k}!r}}")
+             for k, v in enumerate(values) if v is not None]
     return f'<row r="{{r}}">{"".join(cells)}</row>'
 
 
