@@ -17,6 +17,7 @@ from .errors import SheetnetError
 from .formats.merge import fresh_name
 from .layout import Layout, find, find_label_row, networks
 from .output import Run, write
+from .sheets import each_network
 from .template import problem_for
 
 
@@ -65,7 +66,7 @@ def cmd_train(args) -> int:
     source = Path(args.input)
     out = Path(args.output) if args.output else _default_output(source)
     _check_output(out, [source], args.force)
-    book = formats.read(source)
+    book = formats.read(source, head=True)  # a network's first data row is all that training needs
     found = _networks(book, source, args.sheet)
     keep, left_out = _kept(source, out, book, args.results_only)
     names = _new_names(found, keep)
@@ -107,11 +108,10 @@ def _networks(book, source: Path, sheet: str | None) -> list:
 
 def cmd_show(args) -> int:
     source = Path(args.file)
-    book = formats.read(source, verify.needed(args.sheet))  # the sheets without a network only by name
-    found = _networks(book, source, args.sheet)
-    print(f"{source}: {len(found)} network{'s' * (len(found) != 1)} (sheets: {', '.join(book.names)})")
-    for sheet, layout, problem in found:
-        print(report.network(sheet, layout, problem))
+    shown, names = each_network(source, args.sheet, report.Shown)
+    print(f"{source}: {len(shown)} network{'s' * (len(shown) != 1)} (sheets: {', '.join(names)})")
+    for text in shown:
+        print(text)
     return 0
 
 
@@ -153,11 +153,7 @@ def _rows_note(n: int, every: int) -> str:
 
 def cmd_verify(args) -> int:
     source = Path(args.file)
-    book = formats.read(source, verify.needed(args.sheet))
-    try:
-        reports = verify.verify_book(book, args.sheet, args.tolerance)
-    except SheetnetError as e:
-        raise e.located(file=source) from None
+    reports = verify.verify_file(source, args.sheet, verify.Tolerance(args.rtol, args.atol))
     if args.json:
         print(json.dumps(verify.document(source, reports), indent=1, ensure_ascii=False))
     else:
@@ -166,6 +162,7 @@ def cmd_verify(args) -> int:
 
 
 def _tolerance(text: str) -> float:
+    """A tolerance from the command line: a finite number of at least 0."""
     try:
         t = float(text)
     except ValueError:
@@ -229,9 +226,12 @@ def parser() -> argparse.ArgumentParser:
                  "Recompute every network of FILE from its first data row and compare every cached value; "
                  "compare every formula with the note's. Exit 0 when everything agrees, 1 when something does "
                  "not, 2 when FILE cannot be read as a network.")
-    v.add_argument("--tolerance", type=_tolerance, default=1e-12, metavar="T",
-                   help="largest relative difference |a-b|/max(1,|a|,|b|) taken as agreement (default 1e-12, "
-                        "which absorbs LibreOffice's 15-digit storage)")
+    v.add_argument("--rtol", type=_tolerance, default=verify.RTOL, metavar="R",
+                   help="relative tolerance, as numpy.isclose's: a cell agrees with the recomputation b when "
+                        f"|a-b| <= atol + rtol*|b| (default {verify.RTOL:g}: LibreOffice stores 15 digits)")
+    v.add_argument("--atol", type=_tolerance, default=verify.ATOL, metavar="A",
+                   help=f"absolute tolerance (default {verify.ATOL:g}: LibreOffice snaps the difference of two "
+                        "numbers that agree to 15 digits to 0, where IEEE arithmetic leaves about 1e-17)")
     v.add_argument("--json", action="store_true", help="print the report as one JSON document")
     v.set_defaults(run=cmd_verify)
 

@@ -49,27 +49,39 @@ def trained(run) -> str:
     ])
 
 
-def data_rows(sheet: Sheet, layout: Layout) -> int:
-    """How many data rows follow the first one without a gap (counted in the cost column)."""
-    col = layout.at("cost", layout.L).col
-    r = layout.first_row
-    while sheet.value(r, col) is not None or sheet.cell(r, col).formula is not None:
-        r += 1
-    return r - layout.first_row
+class Shown:
+    """What `sheetnet show` says of one network, gathered as its rows stream in (see sheets.each_network):
+    shape, rows, learning rate, first weights, and the first and last cost as the file caches them."""
 
+    def __init__(self, head: Sheet, layout: Layout, problem: Problem):
+        self.name, self.layout, self.problem = head.name, layout, problem
+        self.cost_col = layout.at("cost", layout.L).col
+        self.rows = 0  # the data rows that follow the first one without a gap (counted in the cost column)
+        self.first = self.last = None
 
-def network(sheet: Sheet, layout: Layout, problem: Problem) -> str:
-    """What `sheetnet show` says of one network: shape, rows, learning rate, first weights, cached costs."""
-    rows = data_rows(sheet, layout)
-    first, last = layout.first_row, layout.first_row + max(rows, 1) - 1
-    cost_col = layout.at("cost", layout.L).col
-    cost = lambda r: sheet.value(r, cost_col)
-    lines = [f"{sheet.name}: {shape(layout.sizes)} network, {rows:,} row{'s' * (rows != 1)} ({first} to {last}), "
-             f"learning rate {number(problem.network.lr)} ({layout.lr_address})",
-             f"  inputs {numbers(problem.inputs)}, targets {numbers(problem.T)}"]
-    for l in range(1, layout.L + 1):
-        lines.append(f"  W({l}) in row {first}:")
-        lines += matrix(problem.network.W[l])
-    where = lambda r: f"{number(cost(r))} ({address(r, cost_col)})"
-    lines.append(f"  cost, as cached: {where(first)} -> {where(last)}")
-    return "\n".join(lines)
+    def feed(self, r: int, cells) -> None:
+        if r != self.layout.first_row + self.rows:
+            return
+        cell = cells.get(self.cost_col)
+        if cell is not None and (cell.value is not None or cell.formula is not None):
+            self.rows += 1
+            self.first = self.first or cell
+            self.last = cell
+
+    def finish(self) -> str:
+        layout, problem = self.layout, self.problem
+        first, last = layout.first_row, layout.first_row + max(self.rows, 1) - 1
+        lines = [f"{self.name}: {shape(layout.sizes)} network, {self.rows:,} row{'s' * (self.rows != 1)} "
+                 f"({first} to {last}), learning rate {number(problem.network.lr)} ({layout.lr_address})",
+                 f"  inputs {numbers(problem.inputs)}, targets {numbers(problem.T)}"]
+        for l in range(1, layout.L + 1):
+            lines.append(f"  W({l}) in row {first}:")
+            lines += matrix(problem.network.W[l])
+
+        def cost(cell, r):
+            shown = "not calculated" if cell is not None and cell.value is None and cell.formula else \
+                number(cell.value if cell is not None else None)
+            return f"{shown} ({address(r, self.cost_col)})"
+
+        lines.append(f"  cost, as cached: {cost(self.first, first)} -> {cost(self.last, last)}")
+        return "\n".join(lines)

@@ -2,16 +2,23 @@
 
 Two checks, cell by cell, for every network the workbook holds:
 
-- **Numbers.** The network is recomputed from its first data row (:func:`network.train`) and
+- **Numbers.** The network is recomputed from its first data row (:mod:`sheetnet.network`) and
   every cached value of the sheet is compared with the recomputation; and every cell is
   compared with what the Layout's formula for it gives on the sheet's own numbers, so that a
   wrong number is caught where it first appears, not only downstream.
-- **Formulas.** Every formula is compared with the Layout's template for its cell: the cells it
+- **Formulas.** Every formula is compared with the Layout's formula for its cell: the cells it
   refers to, and what it computes from them (on the sheet's numbers and on random numbers), so
   that a wrong formula is reported even where its value happens to be right.
 
-Formulas repeat row after row; each distinct one is parsed and compiled once in relative form
-(:mod:`sheetnet.formula`) and evaluated for all its rows at once with numpy.
+A file whose formulas carry no cached values (saved by a program that does not calculate) has
+them computed here, row by row from the first, by the formula evaluator: its verdict is as
+complete as a calculated file's.
+
+The sheet streams through in chunks of rows (:class:`Check`), a few rows kept on either side of
+each for the formulas that refer to neighbouring rows, so that memory does not grow with the
+rows; the recomputation runs forward beside it. Formulas repeat row after row; each distinct
+one is parsed and compiled once in relative form (:mod:`sheetnet.formula`) and evaluated for
+all its rows of a chunk at once with numpy.
 """
 
 from __future__ import annotations
@@ -21,31 +28,59 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import formats
 from .errors import SheetnetError
 from .formula import Form, FormulaError, describe_ref, parse
 from .grid import EMPTY, Row, Sheet, address, column_letters
-from .layout import Layout, find, find_label_row, networks
-from .network import Problem, history, train
+from .layout import LEARNING_RATE, Layout, find, find_label_row, networks
+from .network import Network, Problem, histories, history, train
 
-TOLERANCE = 1e-12  # absorbs LibreOffice's 15 significant digits (LAYOUT.md), not real errors
+# numpy.isclose's test, |found − expected| ≤ atol + rtol·|expected|. LibreOffice stores 15
+# significant digits (rtol) and snaps a difference of two numbers that agree to about 15
+# digits to 0, where IEEE arithmetic leaves some 1e-17 (atol): LAYOUT.md.
+RTOL = 1e-12
+ATOL = 1e-15
+TOLERANCE = RTOL  # the check sheet's relative tolerance
 _SAME_FUNCTION = 1e-9  # two formulas on the same random numbers: only rounding may differ
 _NO_FORMULA, _UNREADABLE = -1, -2
 SEP = Row.SEPARATOR  # between the formulas of a row's cells, joined
+CHUNK = 8192  # data rows checked at a time
+MARGIN = 4  # rows kept on either side of a chunk for formulas that refer to neighbouring rows
+MOST_RUNS = 1000  # fault runs listed; the rest are counted
 
 
 def deviation(found, expected):
     """|a − b| / max(1, |a|, |b|), elementwise; inf where either is not a finite number."""
     found, expected = np.broadcast_arrays(np.asarray(found, dtype=float), np.asarray(expected, dtype=float))
-    # In place, step by step: a long sheet's columns take tens of megabytes each.
     with np.errstate(all="ignore"):
-        scale = np.abs(found)
-        np.maximum(scale, np.abs(expected), out=scale)
-        np.maximum(scale, 1.0, out=scale)
-        d = np.subtract(found, expected)
-        np.abs(d, out=d)
-        d /= scale
+        d = np.abs(found - expected) / np.maximum(np.maximum(np.abs(found), np.abs(expected)), 1.0)
     d[~(np.isfinite(found) & np.isfinite(expected))] = np.inf
     return d
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """numpy.isclose's tolerance: found agrees with expected when |found − expected| ≤ atol + rtol·|expected|."""
+
+    rtol: float = RTOL
+    atol: float = ATOL
+
+    def excess(self, found, expected) -> np.ndarray:
+        """|found − expected| / (atol + rtol·|expected|), elementwise: at most 1 where they agree;
+        0 where they are equal, inf where either is not a finite number (and they differ)."""
+        found, expected = np.atleast_1d(np.asarray(found, dtype=float), np.asarray(expected, dtype=float))
+        found, expected = np.broadcast_arrays(found, expected)
+        with np.errstate(all="ignore"):
+            out = np.abs(found - expected) / (self.atol + self.rtol * np.abs(expected))
+        out[~(np.isfinite(found) & np.isfinite(expected))] = np.inf
+        out[(found == expected) | (np.isnan(found) & np.isnan(expected))] = 0.0
+        return out
+
+    def close(self, found, expected) -> np.ndarray:
+        return self.excess(found, expected) <= 1.0
+
+    def describe(self) -> str:
+        return f"rtol {self.rtol:g}, atol {self.atol:g}: |a − b| ≤ atol + rtol·|b|"
 
 
 # -- the report ---------------------------------------------------------------------------------
@@ -65,14 +100,16 @@ class Fault:
     count: int = 1
 
     def as_dict(self) -> dict:
-        return {k: v for k, v in self.__dict__.items()}
+        return dict(self.__dict__)
 
 
 @dataclass
 class Quantity:
     name: str  # 'a(1)', 'δ(2)', 'W(1)', 'C', ...
-    largest: float  # largest deviation from the recomputation
+    largest: float  # |found − expected| at the cell that comes nearest to failing (or fails most)
+    relative: float  # the same difference relative to |expected|
     cell: str | None  # where it is
+    excess: float = field(default=0.0, repr=False)  # its difference over the tolerance there
 
 
 @dataclass
@@ -87,8 +124,9 @@ class Report:
     last_row: int
     learning_rate: float
     learning_rate_cell: str
-    tolerance: float
+    tolerance: Tolerance
     formulas: int  # formula cells in the network's columns
+    uncached: int  # of those, the ones the file held without a cached value: computed here
     quantities: list
     failing: int  # cells that fail in any way
     value_faults: int  # cells whose number differs from the recomputation
@@ -109,8 +147,11 @@ class Report:
             "sheet": self.sheet, "ok": self.ok, "shape": self.shape, "sizes": list(self.sizes),
             "iterations": self.iterations, "every": self.every, "rows": [self.first_row, self.last_row],
             "learning_rate": {"cell": self.learning_rate_cell, "value": self.learning_rate},
-            "tolerance": self.tolerance, "formulas": self.formulas, "holds_formulas": self.formulas > 0,
-            "quantities": [q.__dict__ for q in self.quantities],
+            "tolerance": {"rtol": self.tolerance.rtol, "atol": self.tolerance.atol},
+            "formulas": self.formulas, "holds_formulas": self.formulas > 0,
+            "uncached_formulas": self.uncached, "cached_values": self.uncached == 0,
+            "quantities": [{"name": q.name, "largest": q.largest, "relative": q.relative, "cell": q.cell}
+                           for q in self.quantities],
             "failing_cells": self.failing, "value_faults": self.value_faults, "formula_faults": self.formula_faults,
             "first_failure": self.first.as_dict() if self.first else None,
             "faults": [f.as_dict() for f in self.faults],
@@ -123,14 +164,18 @@ class Report:
                  f"{self.learning_rate_cell}: " + ("OK" if self.ok else "FAILS")]
         if not self.formulas:
             lines.append("  the sheet holds no formulas (a values-only file): checked by its numbers only")
-        lines.append(f"  largest deviation from the recomputation (tolerance {self.tolerance:g}, relative):")
+        if self.uncached:
+            lines.append(f"  the file carried no cached values for {self.uncached:,} of its {self.formulas:,} formulas "
+                         "(saved without calculating): sheetnet computed them from the first row on")
+        lines.append(f"  largest deviation from the recomputation (tolerance {self.tolerance.describe()}):")
         for q in self.quantities:
-            where = f" at {q.cell}" if q.cell and q.largest > 0 else ""
+            where = f" (relative {q.relative:.3g}) at {q.cell}" if q.cell and q.largest > 0 else ""
             lines.append(f"    {q.name:<9} {q.largest:.3g}{where}")
         if self.first is not None:
             f = self.first
             lines.append(f"  first failing cell: {f.cell}, {f.what}")
-            lines.append(f"    expected {_number(f.expected)} (the recomputation), found {_number(f.found)}")
+            expected, found = _numbers(f.expected, f.found)
+            lines.append(f"    expected {expected} (the recomputation), found {found}")
             if f.formula is not None:
                 lines.append(f"    formula: {f.formula}")
             lines.append(f"    {f.problem}")
@@ -162,90 +207,171 @@ def _number(x) -> str:
     return "inf" if x == math.inf else f"{x:.15g}"
 
 
+def _numbers(expected, found) -> tuple[str, str]:
+    """Two numbers as text with as many digits as it takes to tell them apart (up to 17)."""
+    if not isinstance(expected, float) or not isinstance(found, float) or expected == found:
+        return _number(expected), _number(found)
+    for digits in range(15, 18):
+        a, b = f"{expected:.{digits}g}", f"{found:.{digits}g}"
+        if a != b:
+            return a, b
+    return repr(expected), repr(found)
+
+
 # -- verifying ----------------------------------------------------------------------------------
 
-def needed(sheet: str | None):
-    """formats.read's keep for verify_book(book, sheet): with no sheet named, only the sheets that
-    hold a network (the check and summary sheets of a long training are as large); with one
-    named, every sheet, so that a wrong name is told the names there are."""
-    return (lambda s: find_label_row(s) is not None) if sheet is None else None
+def verify_file(path, sheet: str | None = None, tolerance: Tolerance = Tolerance()) -> list:
+    """A Report for every network of the workbook at path, or for the one on the named sheet,
+    the file read as it streams (memory does not grow with its rows)."""
+    from .sheets import each_network
+
+    return each_network(path, sheet, lambda head, layout, problem: Check(head, layout, problem, tolerance))[0]
 
 
-def verify_book(book, sheet: str | None = None, tolerance: float = TOLERANCE) -> list:
-    """A Report for every network of the book, or for the one on the named sheet."""
+def verify_book(book, sheet: str | None = None, tolerance: Tolerance = Tolerance()) -> list:
+    """A Report for every network of a Book read whole, or for the one on the named sheet."""
     if sheet is None:
         return [verify_sheet(s, layout, problem, tolerance) for s, layout, problem in networks(book)]
     s = book.sheet(sheet)
     if find_label_row(s) is None:
-        raise SheetnetError("holds no network (no 'Learning rate' label)", sheet=sheet)
+        raise SheetnetError(f"holds no network (no {LEARNING_RATE!r} label)", sheet=sheet)
     return [verify_sheet(s, *find(s), tolerance)]
 
 
-def verify_sheet(sheet: Sheet, layout: Layout, problem: Problem, tolerance: float = TOLERANCE) -> Report:
+def verify_sheet(sheet: Sheet, layout: Layout, problem: Problem, tolerance: Tolerance = Tolerance()) -> Report:
     """Check one network's numbers and formulas; see the module's docstring."""
-    return _Check(sheet, layout, problem, tolerance).report()
+    check = Check(sheet, layout, problem, tolerance)
+    for r in sorted(sheet.rows):
+        if r >= layout.first_row:
+            check.feed(r, sheet.rows[r])
+    return check.finish()
 
 
-class _Check:
-    def __init__(self, sheet: Sheet, layout: Layout, problem: Problem, tolerance: float):
-        self.sheet, self.layout, self.problem, self.tol = sheet, layout, problem, tolerance
+class _Rows:
+    """The sheet's cells that a check holds: the rows down to the first data row, and those of
+    the chunk being checked with the margin around it. Other cells are not known."""
+
+    def __init__(self, head: dict):
+        self.head, self.near = head, {}
+
+    def cell(self, row: int, col: int):
+        cells = self.near.get(row)
+        if cells is None:
+            cells = self.head.get(row, {})
+        return cells.get(col, EMPTY)
+
+    def value(self, row: int, col: int):
+        return self.cell(row, col).value
+
+
+class _Chunk:
+    """The arrays of one chunk of data rows, k = 0 .. n-1 for rows lo .. lo+n-1, column j for the
+    network's j-th column: what the sheet holds, what is expected, and what fails."""
+
+    def __init__(self, **arrays):
+        self.__dict__.update(arrays)
+
+
+class Check:
+    """Verifying one network as its rows stream in: feed(row, cells) for each row from the first
+    data row on, ascending, then finish() gives the Report."""
+
+    def __init__(self, head: Sheet, layout: Layout, problem: Problem, tolerance: Tolerance = Tolerance()):
+        self.name, self.layout, self.problem, self.tol = head.name, layout, problem, tolerance
         self.columns = layout.columns
         self.cols = [c.col for c in self.columns]
+        self.network = tuple(self.cols)
+        self.network_set = frozenset(self.cols)
         self.first = layout.first_row
-        self.last = self._last_row()
-        self.n = self.last - self.first + 1
-        self._template_cache = {}
-        self.every, self.iterations = 1, self.n  # one row per iteration, unless _logged finds otherwise
-        self.numbers = np.arange(1, self.n + 1)  # the iteration each data row shows
+        self.width = max(layout.last_col, layout.lr_col) + 1
+        # The rows above the first data row and the first one: formulas refer to them anywhere.
+        self.cells = _Rows({r: cells for r, cells in head.rows.items() if r <= self.first})
+        self.head_V, self.head_empty, self.head_text, _ = self._arrays(1, self.first, self.cells.head)
+        self.pending: list = []  # (row, cells) read and not yet checked, ascending
+        self.data_end = self.first - 1  # the last data row read so far: they run on without a gap
+        self.ended = False
+        self.behind = None  # (base row, V, empty, text) of the rows just above the next chunk
+        self.checked = 0  # data rows checked
+        # Formulas: every distinct relative formula of each column, parsed once.
+        self.form_list, self.form_index, self.last_forms, self.pattern = [], {}, [None] * len(self.cols), None
+        self.template_cache, self.same_cache = {}, {}
+        rank = self._computation_order()
+        self.order = sorted(range(len(self.cols)), key=lambda j: rank[j])  # the note's order of a row's cells
         self.sheet_ids = {}  # sheet name -> a number, to tell the cells of other sheets apart
-        self._grid()
-        self._forms()
+        self.holds_formulas = None  # decided by the first chunk
+        self.every = 1  # rows show iterations 1, 1 + every, ...; see _logged
+        self.trace = _Trace(problem, layout, 1)
+        # What the report adds up.
+        self.formulas = self.uncached = self.failing = self.value_faults = self.formula_faults = 0
+        self.quantities: dict = {}  # name -> Quantity
+        self.first_fault = None
+        self.runs: list = []  # [run], each a dict; see _runs
+        self.open_runs: dict = {}  # column j -> the run that reached the last checked row
+        self.iterations = 0
 
-    # -- reading the sheet into arrays ---------------------------------------------------------
+    # -- taking rows in ---------------------------------------------------------------------------
 
-    def _last_row(self) -> int:
-        """The last row of the unbroken run of data rows from the first one."""
-        rows, wanted, r = self.sheet.rows, set(self.cols), self.first
-        while (cells := rows.get(r + 1)) and not wanted.isdisjoint(cells):
-            r += 1
-        return r
+    def feed(self, r: int, cells) -> None:
+        """The cells of row r (ascending, from the first data row on)."""
+        if not self.ended:
+            if r == self.data_end + 1 and not self.network_set.isdisjoint(cells):
+                self.data_end = r
+            else:
+                self.ended = True
+        if self.ended and r > self.data_end + MARGIN:
+            return
+        self.pending.append((r, cells))
+        if self.data_end - self.pending[0][0] + 1 >= CHUNK + MARGIN:
+            self._check(CHUNK, final=False)
 
-    def _grid(self) -> None:
-        """V: every value of rows 1..last+1, columns 1..width, as floats (empty 0, text NaN);
-        and self.texts: per data row, its network cells' formulas joined by SEP, where a row
-        holds exactly the network's cells (the common case, read here in the same pass)."""
-        self.width = max(self.layout.last_col, self.layout.lr_col) + 1
-        shape = (self.last + 2, self.width + 1)
-        self.V = np.zeros(shape)
-        self.empty = np.ones(shape, dtype=bool)
-        self.text = np.zeros(shape, dtype=bool)
-        self.texts = []
-        network = tuple(self.cols)
-        for lo, hi in ((1, self.first - 1), (self.first, self.last)):
-            others, counts, cols, values = [], [], [], []
-            whole, numbers = [], []  # the rows read as a Row of exactly the network's cells, their numbers
-            for r in range(lo, hi + 1):
-                cells = self.sheet.rows.get(r) or {}
-                if isinstance(cells, Row) and cells.columns.numbers == network:
-                    whole.append(r)
-                    numbers.append(cells.numbers)
-                    joined = cells.formulas
-                else:
-                    others.append(r)
-                    counts.append(len(cells))
-                    cols.extend(cells)
-                    values.extend([cell[0] for cell in cells.values()])
-                    joined = SEP.join([cell[1] or "" for cell in cells.values()]) if tuple(cells) == network else None
-                if lo == self.first:
-                    self.texts.append(joined)
-            if values:
-                self._fill(np.repeat(others, counts), np.array(cols), values)
-            if whole:
-                at = np.ix_(whole, network)
-                self.V[at] = np.frombuffer(b"".join(numbers)).reshape(len(whole), len(network))
-                self.empty[at] = False
+    def finish(self) -> Report:
+        """Check the rows left and report."""
+        if self.pending and self.pending[0][0] <= self.data_end:
+            self._check(self.data_end - self.pending[0][0] + 1, final=True)
+        for j in list(self.open_runs):
+            self._close_run(j)
+        runs = sorted(self.runs, key=lambda run: (run["start"], run["j"]))
+        layout = self.layout
+        return Report(
+            sheet=self.name, sizes=layout.sizes, iterations=self.iterations, every=self.every,
+            first_row=self.first, last_row=self.data_end, learning_rate=self.problem.network.lr,
+            learning_rate_cell=layout.lr_address, tolerance=self.tol, formulas=self.formulas,
+            uncached=self.uncached, quantities=list(self.quantities.values()), failing=self.failing,
+            value_faults=self.value_faults, formula_faults=self.formula_faults, first=self.first_fault,
+            faults=[self._run_fault(run) for run in runs])
 
-    def _fill(self, rows: np.ndarray, cols: np.ndarray, values: list) -> None:
+    # -- the sheet's numbers as arrays --------------------------------------------------------------
+
+    def _arrays(self, lo: int, hi: int, rows) -> tuple:
+        """V (every value of rows lo..hi, columns 1..width, as floats: empty 0, text NaN), empty,
+        text, and per row the network cells' formulas joined by SEP where the row holds exactly the
+        network's cells (the common case, read here in the same pass), else None."""
+        shape = (hi - lo + 1, self.width + 1)
+        V, empty, text = np.zeros(shape), np.ones(shape, dtype=bool), np.zeros(shape, dtype=bool)
+        others, counts, cols, values, texts = [], [], [], [], []
+        whole, numbers = [], []  # the rows read as a Row of exactly the network's cells, their numbers
+        for r in range(lo, hi + 1):
+            cells = rows.get(r) or {}
+            if isinstance(cells, Row) and cells.columns.numbers == self.network:
+                whole.append(r - lo)
+                numbers.append(cells.numbers)
+                texts.append(cells.formulas)
+            else:
+                others.append(r - lo)
+                counts.append(len(cells))
+                cols.extend(cells)
+                values.extend([cell[0] for cell in cells.values()])
+                texts.append(SEP.join([cell[1] or "" for cell in cells.values()])
+                             if tuple(cells) == self.network else None)
+        if values:
+            self._fill(V, empty, text, np.repeat(others, counts), np.array(cols), values)
+        if whole:
+            at = np.ix_(whole, self.network)
+            V[at] = np.frombuffer(b"".join(numbers)).reshape(len(whole), len(self.network))
+            empty[at] = False
+        return V, empty, text, texts
+
+    def _fill(self, V, empty, text, rows: np.ndarray, cols: np.ndarray, values: list) -> None:
         try:
             numbers = np.array(values, dtype=float)  # None -> NaN, True -> 1.0
             texts = np.zeros(len(values), dtype=bool)
@@ -255,25 +381,173 @@ class _Check:
         inside = cols <= self.width
         rows, cols, numbers, texts = rows[inside], cols[inside], numbers[inside], texts[inside]
         missing = np.isnan(numbers) & ~texts  # a cell with a formula and no cached value
-        self.V[rows, cols] = np.where(missing, 0.0, numbers)
-        self.empty[rows, cols] = missing
-        self.text[rows, cols] = texts
+        V[rows, cols] = np.where(missing, 0.0, numbers)
+        empty[rows, cols] = missing
+        text[rows, cols] = texts
 
-    def _forms(self) -> None:
-        """ids[k, j]: the Form (index into self.form_list) of column j's formula in data row k."""
-        self.form_list, self.form_index, self.errors = [], {}, {}
-        rows, cols = self.sheet.rows, self.cols
-        ids = np.empty((self.n, len(cols)), dtype=np.int64)
-        last_forms = [None] * len(cols)
-        pattern = None  # (a function rendering a whole row's formulas as joined text, their ids)
-        for k, r in enumerate(range(self.first, self.last + 1)):
-            cells = rows.get(r, {})
-            if pattern is not None:
-                joined = self.texts[k]
+    # -- evaluating formulas on the sheet's numbers ------------------------------------------------
+
+    def fetch(self, ref, rows: np.ndarray, col: int) -> np.ndarray:
+        """The sheet's numbers that ref points to from cells (rows, col); NaN where none can be:
+        another sheet, a cell before row 1 or column A, a row not held (see _Rows)."""
+        r = np.full(len(rows), ref.row) if ref.row_abs else rows + ref.row
+        c = ref.col if ref.col_abs else col + ref.col
+        if (ref.sheet is not None and ref.sheet != self.name) or c < 1:
+            return np.full(len(rows), np.nan)
+        at = r - self.base
+        near = (at >= 0) & (at < len(self.V))
+        if c <= self.width and near.all():
+            return self.V[at, c]
+        out = np.full(len(rows), np.nan)
+        head = ~near & (r >= 1) & (r <= self.first)
+        if c <= self.width:
+            out[near] = self.V[at[near], c]
+            out[head] = self.head_V[r[head] - 1, c]
+        else:
+            for k in np.flatnonzero(near | head):
+                out[k] = _as_number(self.cells.value(int(r[k]), c))
+        return out
+
+    def evaluate(self, form: Form, rows: np.ndarray, col: int) -> np.ndarray:
+        values = [self.fetch(ref, rows, col) for ref in form.refs]
+        return np.broadcast_to(np.asarray(form.evaluate(values), dtype=float), rows.shape)
+
+    # -- one chunk ------------------------------------------------------------------------------
+
+    def _check(self, n: int, final: bool) -> None:
+        """Check the first n pending data rows (all that are left when final)."""
+        lo = int(self.pending[0][0])
+        hi = lo + n - 1
+        held = [(r, cells) for r, cells in self.pending if r <= hi + MARGIN]
+        self.base = max(lo - MARGIN, 1)
+        self.cells.near = dict(held)
+        self.V, self.empty, self.text, texts = self._arrays(self.base, hi + MARGIN, self.cells.near)
+        texts = texts[lo - self.base:lo - self.base + n]
+        for r in range(self.base, lo):  # the rows above: as the chunk before left them, or the head
+            if self.behind is not None and self.behind[0] <= r:
+                k = r - self.behind[0]
+                src = (self.behind[1][k], self.behind[2][k], self.behind[3][k])
+                self.cells.near[r] = self.behind[4].get(r, {})
+            elif r <= self.first:
+                src = (self.head_V[r - 1], self.head_empty[r - 1], self.head_text[r - 1])
+            else:
+                continue
+            self.V[r - self.base], self.empty[r - self.base], self.text[r - self.base] = src
+        rows = np.arange(lo, hi + 1)
+        kb = rows - self.base
+        ids = self._forms(rows, texts)
+        if self.holds_formulas is None:
+            self.holds_formulas = bool((ids != _NO_FORMULA).any())
+        self._compute_uncached(rows, ids)
+        if lo == self.first:  # the first data row, computed where it had no cached values, for the rows below
+            self.head_V[lo - 1], self.head_empty[lo - 1] = self.V[lo - self.base], self.empty[lo - self.base]
+        cols = self.cols
+        found = self.V[kb][:, cols]
+        empty = self.empty[kb][:, cols]
+        text = self.text[kb][:, cols]
+        found[text] = np.nan  # a copy already (fancy indexing)
+        numbers = 1 + (rows - self.first) * self.every
+        trace = self.trace.take(n)
+        if lo == self.first and not self.holds_formulas and n > 1 and not self.tol.close(found[1], trace[1]).all():
+            every = self._logged(found[1])  # a values-only sheet may show every K-th iteration
+            if every > 1:
+                self.every, self.trace = every, _Trace(self.problem, self.layout, every)
+                numbers = 1 + (rows - self.first) * every
+                trace = self.trace.take(n)
+        if final and self.every > 1 and hi > self.first:
+            numbers[-1], trace[-1] = self._last_logged(found[-1], int(numbers[-1]))
+        self.iterations = int(numbers[-1])
+        c = _Chunk(lo=lo, n=n, rows=rows, ids=ids, found=found, empty=empty, text=text, trace=trace,
+                   numbers=numbers)
+        self._compare(c)
+        # Keep the chunk's last rows, as computed, for the chunk below.
+        keep = slice(hi - MARGIN + 1 - self.base, hi + 1 - self.base)
+        self.behind = (hi - MARGIN + 1, self.V[keep].copy(), self.empty[keep].copy(), self.text[keep].copy(),
+                       {r: self.cells.near[r] for r in range(hi - MARGIN + 1, hi + 1) if r in self.cells.near})
+        self.pending = [(r, cells) for r, cells in self.pending if r > hi]
+        self.checked += n
+
+    def _compare(self, c: _Chunk) -> None:
+        """The checks of one chunk, added to the report."""
+        n, cols = c.n, self.cols
+        off = self.tol.excess(c.found, c.trace)
+        off[c.empty] = np.inf
+        # What each cell's template gives on the sheet's own numbers (NaN where it cannot), for
+        # every cell that has one: all but the numbers of the first row.
+        c.local = np.full((n, len(cols)), np.nan)
+        c.templated = np.zeros((n, len(cols)), dtype=bool)
+        c.formula_bad = np.zeros((n, len(cols)), dtype=bool)
+        for j, col in enumerate(cols):
+            for first_row in (True, False):
+                ks = np.flatnonzero((c.rows == self.first) == first_row)
+                expected = self._templates(first_row)[j]
+                if expected is None or not len(ks):
+                    continue
+                if self.every > 1 and not first_row and any(r.row and not r.row_abs for r in expected.refs):
+                    continue  # rows every K-th iteration apart: no row follows from the one above
+                c.templated[ks, j] = True
+                c.local[ks, j] = self.evaluate(expected, c.rows[ks], col)
+                self._check_formulas(c, j, col, ks, self._candidates(j, first_row))
+        c.stale = ~self.tol.close(c.found, c.local)
+        c.stale[np.isnan(c.local)] = False
+        c.stale |= (c.empty | c.text) & c.templated
+        c.value_bad = off > 1.0
+        failing = c.value_bad | c.stale | c.formula_bad
+        self.formulas += int((c.ids >= 0).sum() + (c.ids == _UNREADABLE).sum())
+        self.failing += int(failing.sum())
+        self.value_faults += int(c.value_bad.sum())
+        self.formula_faults += int(c.formula_bad.sum())
+        self._quantities(c, off)
+        if failing.any() and self.first_fault is None:
+            self.first_fault = self._first(c)
+        self._runs(c)
+
+    def _logged(self, second: np.ndarray, most: int = 100_000) -> int:
+        """The K of rows that show iterations 1, 1 + K, 1 + 2K, ... (sheetnet train --log-every K),
+        found from the second row's weights; 1 when none up to `most` fits."""
+        weights = [j for j, c in enumerate(self.columns) if c.kind == "weight"]
+        w = second[weights]
+        flat = lambda it: np.concatenate([m.ravel() for m in it.W[1:]])  # noqa: E731
+        for k, it in enumerate(train(self.problem, most + 1)):
+            # One weight first: a scalar test rules out almost every iteration cheaply.
+            if k and self.tol.close(it.W[1][0, 0], w[0])[0] and self.tol.close(flat(it), w).all():
+                return k
+        return 1
+
+    def _last_logged(self, found: np.ndarray, guess: int) -> tuple:
+        """(iteration, its numbers in the network's columns) of the last row of a sheet of every
+        K-th iteration: the one after the row above, at most K later, whose weights the row
+        shows; the guess on the grid of K when none does."""
+        weights = [j for j, c in enumerate(self.columns) if c.kind == "weight"]
+        start = guess - self.every
+        W = history(self.problem, start, max(start - 1, 1)).at(-1).W
+        after = Problem(Network(W, self.problem.network.lr), self.problem.inputs, self.problem.T)
+        k = start  # the iteration of the chunk's first row
+        for h in histories(after, self.every + 1, 1, CHUNK):  # iterations start .. guess
+            numbers = self.layout.matrix(h)
+            match = np.flatnonzero(self.tol.close(numbers[:, weights], found[weights]).all(axis=1))
+            match = match[match + k > start]
+            if len(match):
+                return k + int(match[0]), numbers[match[0]]
+            k += len(numbers)
+        return guess, numbers[-1]
+
+    # -- formulas ---------------------------------------------------------------------------------
+
+    def _forms(self, rows: np.ndarray, texts: list) -> np.ndarray:
+        """ids[k, j]: the Form (index into self.form_list) of column j's formula in data row k of
+        the chunk; _NO_FORMULA or _UNREADABLE (its error kept in self.errors)."""
+        self.errors = {}
+        cols = self.cols
+        ids = np.empty((len(rows), len(cols)), dtype=np.int64)
+        for k, r in enumerate(rows.tolist()):
+            cells = self.cells.near.get(r, {})
+            if self.pattern is not None:
+                joined = texts[k]
                 if joined is None:  # the row holds other cells too, or lacks some
                     joined = SEP.join([cells.get(c, EMPTY)[1] or "" for c in cols])
-                if joined == pattern[0](r):
-                    ids[k] = pattern[1]
+                if joined == self.pattern[0](r):
+                    ids[k] = self.pattern[1]
                     continue
             row_ids = []
             for j, c in enumerate(cols):
@@ -281,7 +555,7 @@ class _Check:
                 if t is None:
                     row_ids.append(_NO_FORMULA)
                     continue
-                form = last_forms[j]
+                form = self.last_forms[j]
                 if form is None or form.text(r) != t:
                     try:
                         form = parse(t, r, c)
@@ -289,11 +563,11 @@ class _Check:
                         self.errors[(r, c)] = str(e)
                         row_ids.append(_UNREADABLE)
                         continue
-                    last_forms[j] = form
+                    self.last_forms[j] = form
                 row_ids.append(self._form_id(j, form))
             ids[k] = row_ids
-            pattern = _pattern(row_ids, last_forms)
-        self.ids = ids
+            self.pattern = _pattern(row_ids, self.last_forms)
+        return ids
 
     def _form_id(self, j: int, form: Form) -> int:
         """The index of a column's form; the same relative formula in two columns reads differently."""
@@ -303,147 +577,86 @@ class _Check:
             self.form_list.append(form)
         return found
 
-    # -- evaluating formulas on the sheet's numbers ------------------------------------------------
-
-    def fetch(self, ref, rows: np.ndarray, col: int) -> np.ndarray:
-        """The sheet's numbers that ref points to from cells (rows, col); NaN where none can be."""
-        r = np.full(len(rows), ref.row) if ref.row_abs else rows + ref.row
-        c = ref.col if ref.col_abs else col + ref.col
-        if (ref.sheet is not None and ref.sheet != self.sheet.name) or c < 1:
-            return np.full(len(rows), np.nan)
-        if c <= self.width and r.max() <= self.last + 1:
-            return np.where(r >= 1, self.V[np.maximum(r, 0), c], np.nan)  # no row 0: #REF!
-        return np.array([_as_number(self.sheet.value(int(rr), c)) if rr >= 1 else np.nan for rr in r])
-
-    def evaluate(self, form: Form, rows: np.ndarray, col: int) -> np.ndarray:
-        values = [self.fetch(ref, rows, col) for ref in form.refs]
-        return np.broadcast_to(np.asarray(form.evaluate(values), dtype=float), rows.shape)
-
-    # -- the checks ---------------------------------------------------------------------------
-
-    def report(self) -> Report:
-        layout, n, cols = self.layout, self.n, self.cols
-        rows = np.arange(self.first, self.last + 1)
-        found = self.V[self.first:self.last + 1][:, cols]
-        empty = self.empty[self.first:self.last + 1][:, cols]
-        text = self.text[self.first:self.last + 1][:, cols]
-        found[text] = np.nan  # a copy already (fancy indexing)
-
-        holds_formulas = bool((self.ids != _NO_FORMULA).any())
-        trace = self._trace(n, 1)  # the recomputation from the first row
-        if not holds_formulas and n > 1 and (deviation(found[1], trace[1]) > self.tol).any():
-            self._logged(found)  # a values-only sheet may show every K-th iteration
-            if self.every > 1:
-                trace = self._trace(self.iterations, self.every)
-        off = deviation(found, trace)
-        off[empty] = np.inf
-
-        # What each cell's template gives on the sheet's own numbers (NaN where it cannot), for
-        # every cell that has one: all but the numbers of the first row.
-        local = np.full((n, len(cols)), np.nan)
-        templated = np.zeros((n, len(cols)), dtype=bool)
-        formula_bad = np.zeros((n, len(cols)), dtype=bool)
-        for j, c in enumerate(cols):
-            for first_row in (True, False):
-                ks = np.arange(0, 1) if first_row else np.arange(1, n)
-                expected = self._templates(first_row)[j]
-                if expected is None or not len(ks):
-                    continue
-                if self.every > 1 and not first_row and any(r.row and not r.row_abs for r in expected.refs):
-                    continue  # rows every K-th iteration apart: no row follows from the one above
-                templated[ks, j] = True
-                local[ks, j] = self.evaluate(expected, rows[ks], c)
-                self._check_formulas(j, c, ks, rows, self._candidates(j, first_row), holds_formulas, formula_bad)
-        self.templated = templated
-        stale = deviation(found, local) > self.tol
-        stale[np.isnan(local)] = False
-        stale |= (empty | text) & templated
-        value_bad = off > self.tol
-        failing = value_bad | stale | formula_bad
-
-        report = Report(
-            sheet=self.sheet.name, sizes=layout.sizes, iterations=self.iterations, every=self.every,
-            first_row=self.first, last_row=self.last,
-            learning_rate=self.problem.network.lr, learning_rate_cell=layout.lr_address, tolerance=self.tol,
-            formulas=int((self.ids >= 0).sum() + (self.ids == _UNREADABLE).sum()),
-            quantities=self._quantities(off), failing=int(failing.sum()), value_faults=int(value_bad.sum()),
-            formula_faults=int(formula_bad.sum()), first=None, faults=[])
-        if report.failing:
-            report.first = self._first(found, trace, local, empty, text, formula_bad, stale, value_bad)
-            report.faults = self._runs(found, trace, local, empty, text, formula_bad, stale)
-        return report
-
-    def _trace(self, n: int, every: int) -> np.ndarray:
-        """The recomputation's numbers of the network's columns, one row per logged iteration."""
-        numbers = self.layout.matrix(history(self.problem, n, every))
-        at = [c - self.layout.first_col for c in self.cols]
-        return numbers if at == list(range(numbers.shape[1])) else numbers[:, at]
-
-    def _logged(self, found: np.ndarray, most: int = 100_000) -> None:
-        """Whether the rows show iterations 1, 1 + K, 1 + 2K, ... and n (sheetnet train --log-every K):
-        sets every, iterations and numbers when the second and the last rows' weights say so."""
-        weights = [j for j, c in enumerate(self.columns) if c.kind == "weight"]
-        flat = lambda it: np.concatenate([w.ravel() for w in it.W[1:]])
-        second, last = found[1, weights], found[-1, weights]
-        w = second[0]  # one weight first: a scalar test rules out almost every iteration cheaply
-        every = next((k for k, it in enumerate(train(self.problem, most + 1)) if k
-                      and abs(it.W[1][0, 0] - w) <= self.tol * max(1.0, abs(w), abs(it.W[1][0, 0]))
-                      and (deviation(flat(it), second) <= self.tol).all()), None)
-        if every is None or every == 1:
+    def _compute_uncached(self, rows: np.ndarray, ids: np.ndarray) -> None:
+        """Give the formulas that carry no cached value the number they compute, row by row (a row
+        may use the one above), each row's cells in the order their references allow."""
+        cols = self.cols
+        missing = self.empty[rows - self.base][:, cols] & (ids >= 0)
+        if not missing.any():
             return
-        m = self.n
-        start = 1 + (m - 2) * every  # the last row shows an iteration after this, at most `every` later
-        for k, it in enumerate(train(self.problem, start + every), 1):
-            if k > start and (deviation(flat(it), last) <= self.tol).all():
-                self.every, self.iterations = every, k
-                self.numbers = np.array([1 + i * every for i in range(m - 1)] + [k])
-                return
+        for k in np.flatnonzero(missing.any(axis=1)):
+            r = int(rows[k])
+            todo = [j for j in self.order if missing[k, j]]
+            for _ in range(len(todo)):  # each pass computes the cells whose references are known
+                left = []
+                for j in todo:
+                    form, c = self.form_list[ids[k, j]], cols[j]
+                    refs = [ref.at(r, c) for ref in form.refs]
+                    if any(ref.sheet in (None, self.name) and self._pending(rr, cc) for ref, (rr, cc) in
+                           zip(form.refs, refs)):
+                        left.append(j)
+                        continue
+                    values = [self.fetch(ref, np.array([r]), c)[0] for ref in form.refs]
+                    with np.errstate(all="ignore"):
+                        self.V[r - self.base, c] = float(np.asarray(form.evaluate(values), dtype=float))
+                    self.empty[r - self.base, c] = False
+                    self.uncached += 1
+                if len(left) == len(todo):
+                    break
+                todo = left
+
+    def _pending(self, row: int, col: int) -> bool:
+        """Whether a cell the chunk holds still waits for its number (see _compute_uncached)."""
+        k = row - self.base
+        return 0 <= k < len(self.V) and 0 < col <= self.width and bool(self.empty[k, col]) and \
+            self.cells.cell(row, col).formula is not None
 
     def _templates(self, first: bool) -> list:
         """The Form of each column's template in the first data row or in the later ones."""
-        if first in self._template_cache:
-            return self._template_cache[first]
+        if first in self.template_cache:
+            return self.template_cache[first]
         r = self.first if first else self.first + 1
         templates = self.layout.templates(first)
         forms = [None if templates[c - 1] is None else parse(templates[c - 1].format(r=r, p=r - 1), r, c)
                  for c in self.cols]
-        self._template_cache[first] = forms
+        self.template_cache[first] = forms
         return forms
 
     def _candidates(self, j: int, first: bool) -> list:
         """The formulas column j may hold: its template, and for a weight after the first row,
         when the sheet has change matrices, the update from them: w(r) = w(r-1) - γ dC/dw(r-1)."""
-        if (j, first) in self._template_cache:
-            return self._template_cache[(j, first)]
+        if (j, first) in self.template_cache:
+            return self.template_cache[(j, first)]
         forms = [self._templates(first)[j]]
         c = self.columns[j]
         if c.kind == "weight" and not first and self.layout.changes:
             r, lr = self.first + 1, f"${column_letters(self.layout.lr_col)}${self.first}"
             change = self.layout.at("change", c.layer, c.j, c.i).letter
             forms.append(parse(f"{c.letter}{r - 1}-{lr}*{change}{r - 1}", r, c.col))
-        self._template_cache[(j, first)] = forms
+        self.template_cache[(j, first)] = forms
         return forms
 
-    def _check_formulas(self, j, c, ks, rows, candidates: list, holds_formulas: bool, bad: np.ndarray) -> None:
-        """Mark in bad[ks, j] the cells whose formula is missing or is none of the candidates."""
-        ids = self.ids[ks, j]
+    def _check_formulas(self, c: _Chunk, j: int, col: int, ks: np.ndarray, candidates: list) -> None:
+        """Mark in c.formula_bad[ks, j] the cells whose formula is missing or is none of the candidates."""
+        bad = c.formula_bad
+        ids = c.ids[ks, j]
         for i in np.unique(ids):
             sel = ks[ids == i]
             if i == _NO_FORMULA:
-                if holds_formulas:
+                if self.holds_formulas:
                     bad[sel, j] = True
                 continue
             if i == _UNREADABLE:
                 bad[sel, j] = True
                 continue
             form = self.form_list[i]
-            for expected in candidates:  # the cells none of the candidates before accounts for
-                at = rows[sel]
-                same = self._same_cells(form, expected, at, c)
-                same &= self._same_function(form, expected, at, c, same)
-                a, b = self.evaluate(form, at, c), self.evaluate(expected, at, c)
+            for n, expected in enumerate(candidates):  # the cells none of the candidates before accounts for
+                at = c.rows[sel]
+                same = self._same_cells(form, expected, at, col)
+                same &= self._same_function(form, expected, at, col, same, (i, j, n, at[0] == self.first))
+                a, b = self.evaluate(form, at, col), self.evaluate(expected, at, col)
                 # Where the sheet's numbers give no number (text, #DIV/0!), they cannot tell formulas apart.
-                same &= (deviation(a, b) <= self.tol) | ~(np.isfinite(a) & np.isfinite(b))
+                same &= self.tol.close(a, b) | ~(np.isfinite(a) & np.isfinite(b))
                 sel = sel[~same]
                 if not len(sel):
                     break
@@ -458,18 +671,24 @@ class _Check:
         a, b = _pad(a, width), _pad(b, width)
         return (a == b).all(axis=1)
 
-    def _same_function(self, form: Form, expected: Form, rows: np.ndarray, col: int, same: np.ndarray) -> np.ndarray:
+    def _same_function(self, form: Form, expected: Form, rows: np.ndarray, col: int, same: np.ndarray,
+                       key) -> np.ndarray:
         """Per row: whether the formula computes the template's function of the same cells,
-        tested on random numbers (the sheet's own numbers may hide a difference, e.g. a zero δ)."""
+        tested on random numbers (the sheet's own numbers may hide a difference, e.g. a zero δ).
+        Where the two refer to the same cells by the same references, the answer holds in every
+        row: it is kept (key) for the chunks after."""
         out = np.ones(len(rows), dtype=bool)
         if not same.any():
             return out
         rng = np.random.default_rng(20191105)
         if _refs(form, col) == _refs(expected, col):
-            points = {ref: rng.uniform(0.25, 1.75, 4) for ref in _refs(expected, col)}
-            a = form.evaluate([points[_ref(ref, col)] for ref in form.refs])
-            b = expected.evaluate([points[_ref(ref, col)] for ref in expected.refs])
-            out[:] = bool((deviation(a, b) <= _SAME_FUNCTION).all() or np.array_equal(a, b, equal_nan=True))
+            if key not in self.same_cache:
+                points = {ref: rng.uniform(0.25, 1.75, 4) for ref in _refs(expected, col)}
+                a = form.evaluate([points[_ref(ref, col)] for ref in form.refs])
+                b = expected.evaluate([points[_ref(ref, col)] for ref in expected.refs])
+                self.same_cache[key] = bool((deviation(a, b) <= _SAME_FUNCTION).all()
+                                            or np.array_equal(a, b, equal_nan=True))
+            out[:] = self.same_cache[key]
             return out
         for k in np.flatnonzero(same):  # the rare rows where different references meet the same cells
             r = int(rows[k])
@@ -479,82 +698,182 @@ class _Check:
             out[k] = bool((deviation(a, b) <= _SAME_FUNCTION).all())
         return out
 
+    # -- what the report adds up ----------------------------------------------------------------
+
+    def _quantities(self, c: _Chunk, off: np.ndarray) -> None:
+        """The largest deviation of each quantity so far: the cell that comes nearest to failing."""
+        for j, col in enumerate(self.columns):
+            name = {"input": "a(0)", "activation": f"a({col.layer})", "delta": f"δ({col.layer})",
+                    "weight": f"W({col.layer})", "target": "T", "cost": "C", "change": f"dC/dW({col.layer})"}[col.kind]
+            k = int(np.argmax(off[:, j]))
+            q = self.quantities.setdefault(name, Quantity(name, 0.0, 0.0, address(self.first, col.col), -1.0))
+            if off[k, j] > q.excess:
+                found, expected = c.found[k, j], c.trace[k, j]
+                with np.errstate(all="ignore"):
+                    diff = float(abs(found - expected)) if np.isfinite(found) and np.isfinite(expected) else math.inf
+                    relative = diff / abs(expected) if expected else (0.0 if diff == 0 else math.inf)
+                q.largest, q.relative, q.excess = diff, float(relative), float(off[k, j])
+                q.cell = address(c.lo + k, col.col)
+
+    def _first(self, c: _Chunk) -> Fault:
+        """The first cell where the sheet goes wrong: earliest row, and in it the earliest step of
+        the computation (a wrong number shows in every cell computed from it, not only its own)."""
+        order = self._computation_order()
+        ks, js = np.nonzero(c.formula_bad | c.stale | c.value_bad)
+        best = min(zip(ks, js), key=lambda kj: (kj[0], order[kj[1]]))
+        return self._fault(c, *best)
+
+    def _computation_order(self) -> list:
+        """Rank of each column in the order a row is computed: inputs, targets and weights, the
+        forward pass, the cost, the deltas from the output back, the change matrices."""
+        L = self.layout.L
+
+        def rank(c):
+            return {"input": (0, 0), "target": (0, 1), "weight": (1, c.layer), "activation": (2, c.layer),
+                    "cost": (3, 0), "delta": (4, L - c.layer), "change": (5, c.layer)}[c.kind]
+
+        ranked = sorted(range(len(self.columns)), key=lambda j: rank(self.columns[j]))
+        order = [0] * len(ranked)
+        for position, j in enumerate(ranked):
+            order[j] = position
+        return order
+
+    def _runs(self, c: _Chunk) -> None:
+        """The cells whose formula is wrong or whose number does not follow from the sheet's
+        numbers, as runs down each column of cells failing the same way (at most MOST_RUNS runs,
+        continued from the chunk before); a difference carried forward from them is counted, not
+        listed."""
+        # Numbers no formula of the sheet accounts for (every K-th iteration) fail on their own.
+        local_bad = c.formula_bad | c.stale | (~self.tol.close(c.found, c.trace) & ~c.templated)
+        for j in range(len(self.cols)):
+            ks = np.flatnonzero(local_bad[:, j])
+            if not len(ks) or ks[0] != 0:
+                self._close_run(j)
+            start = 0
+            while start < len(ks):
+                k0 = ks[start]
+                key = self._run_key(c, k0, j)
+                end = start
+                while end + 1 < len(ks) and ks[end + 1] == ks[end] + 1 and self._run_key(c, ks[end + 1], j) == key:
+                    end += 1
+                run = self.open_runs.get(j)
+                if run is not None and k0 == 0 and run["key"] == key:
+                    run["end"], run["last"] = int(c.lo + ks[end]), int(c.numbers[ks[end]])
+                else:
+                    self._close_run(j)
+                    if len(self.runs) + len(self.open_runs) >= MOST_RUNS:
+                        break
+                    self.open_runs[j] = {"j": j, "start": int(c.lo + k0), "end": int(c.lo + ks[end]), "key": key,
+                                         "fault": self._fault(c, k0, j), "first": int(c.numbers[k0]),
+                                         "last": int(c.numbers[ks[end]])}
+                if ks[end] != c.n - 1:
+                    self._close_run(j)
+                start = end + 1
+
+    def _run_key(self, c: _Chunk, k: int, j: int) -> tuple:
+        """What cells of one run share: the formula, whether it is wrong, and how (row numbers aside)."""
+        i, bad = int(c.ids[k, j]), bool(c.formula_bad[k, j])
+        if not bad or i < 0:
+            return i, bad, ""
+        r, col = c.lo + k, self.cols[j]
+        expected = self._closest(c, k, j)
+        return i, bad, _strip_digits(self._formula_problem(self.form_list[i], expected, r, col))
+
+    def _close_run(self, j: int) -> None:
+        run = self.open_runs.pop(j, None)
+        if run is not None:
+            self.runs.append(run)
+
+    def _run_fault(self, run: dict) -> Fault:
+        f = run["fault"]
+        if run["end"] > run["start"]:
+            col = self.cols[run["j"]]
+            f.cell = f"{f.cell}:{address(run['end'], col)}"
+            f.count = run["end"] - run["start"] + 1
+            f.what = f"{self.columns[run['j']].describe(self._bias(run['j']))}, iterations {run['first']}-{run['last']}"
+        return f
+
     # -- describing what fails -------------------------------------------------------------------
 
-    def _what(self, k: int, j: int) -> str:
+    def _bias(self, j):
         c = self.columns[j]
-        bias = self.layout.sizes[c.layer - 1] if c.kind in ("weight", "change") else None
-        what = f"{c.describe(bias)}, iteration {self.numbers[k]}"
-        if c.kind == "weight" and k:  # a row's weights are the previous iteration's update
-            what += f" (after the update of iteration {self.numbers[k] - 1})"
+        return self.layout.sizes[c.layer - 1] if c.kind in ("weight", "change") else None
+
+    def _what(self, c: _Chunk, k: int, j: int) -> str:
+        what = f"{self.columns[j].describe(self._bias(j))}, iteration {c.numbers[k]}"
+        if self.columns[j].kind == "weight" and c.rows[k] != self.first:  # a row's weights are the previous update
+            what += f" (after the update of iteration {c.numbers[k] - 1})"
         return what
 
     def _cell_what(self, row: int, col: int) -> str:
         """What a cell the formula refers to holds, in words."""
         if (row, col) == (self.first, self.layout.lr_col):
             return "the learning rate"
-        for c in self.columns:
-            if c.col == col and self.first <= row <= self.last:
-                bias = self.layout.sizes[c.layer - 1] if c.kind in ("weight", "change") else None
-                return f"{c.describe(bias)}, iteration {self.numbers[row - self.first]}"
+        for j, c in enumerate(self.columns):
+            if c.col == col and self.first <= row <= self.data_end:
+                return f"{c.describe(self._bias(j))}, iteration {1 + (row - self.first) * self.every}"
         return ""
 
     def _value_at(self, sheet, row: int, col: int):
-        if sheet is not None and sheet != self.sheet.name:
+        if sheet is not None and sheet != self.name:
             return None
-        return self.sheet.value(row, col)
+        return self.cells.value(row, col)
 
-    def diagnose(self, k: int, j: int, found, local, empty, text, formula_bad, stale) -> tuple:
+    def _held(self, row: int) -> bool:
+        return row <= self.first or row in self.cells.near
+
+    def _diagnose(self, c: _Chunk, k: int, j: int) -> tuple:
         """(problem, formula, expected formula, refers_to) of cell (data row k, column j)."""
-        r, c = self.first + k, self.cols[j]
-        i = self.ids[k, j]
-        expected = self._closest(k, j)
-        expected_text = expected.text(r) if expected is not None and self.templated[k, j] else None
-        formula = self.sheet.cell(r, c).formula
+        r, col = c.lo + k, self.cols[j]
+        i = c.ids[k, j]
+        expected = self._closest(c, k, j)
+        expected_text = expected.text(r) if expected is not None and c.templated[k, j] else None
+        formula = self.cells.cell(r, col).formula
         refers = []
         if i >= 0:
             form = self.form_list[i]
             refers = [{"cell": describe_ref(s, rr, cc), "value": self._value_at(s, rr, cc),
-                       "what": self._cell_what(rr, cc) if s is None else ""} for s, rr, cc in form.cells(r, c)]
-        if formula_bad[k, j]:
+                       "what": (self._cell_what(rr, cc) if self._held(rr) else "far from this row: not read")
+                       if s is None else ""} for s, rr, cc in form.cells(r, col)]
+        if c.formula_bad[k, j]:
             if i == _UNREADABLE:
-                problem = f"its formula cannot be read: {self.errors.get((r, c))}"
+                problem = f"its formula cannot be read: {self.errors.get((r, col))}"
             elif i == _NO_FORMULA:
-                problem = ("is empty where a formula belongs" if empty[k, j] else
+                problem = ("is empty where a formula belongs" if c.empty[k, j] else
                            "a typed number where a formula belongs")
             else:
-                problem = self._formula_problem(self.form_list[i], expected, r, c)
-        elif text[k, j]:
-            problem = f"holds text {self.sheet.value(r, c)!r} where a number belongs"
-        elif empty[k, j]:
-            problem = ("its formula has no cached value (the file was saved without its results)" if formula
+                problem = self._formula_problem(self.form_list[i], expected, r, col)
+        elif c.text[k, j]:
+            problem = f"holds text {self.cells.value(r, col)!r} where a number belongs"
+        elif c.empty[k, j]:
+            problem = ("its formula gives no number (it was saved without a cached value)" if formula
                        else "is empty where a number belongs")
-        elif stale[k, j]:
+        elif c.stale[k, j]:
             if i >= 0:
-                problem = (f"its cached value does not follow from its formula, which gives {_number(local[k, j])} "
+                problem = (f"its cached value does not follow from its formula, which gives {_number(c.local[k, j])} "
                            "on the sheet's numbers")
             else:
                 problem = (f"does not follow from the sheet's numbers by backpropagation, which give "
-                           f"{_number(local[k, j])} here")
-        elif self.templated[k, j]:
+                           f"{_number(c.local[k, j])} here")
+        elif c.templated[k, j]:
             problem = ("differs from the recomputation from the first row, though it follows from the sheet's "
                        "numbers around it: an earlier difference carried forward")
         else:
             problem = "differs from the recomputation from the first row"
         return problem, formula, expected_text, refers
 
-    def _closest(self, k: int, j: int) -> Form | None:
+    def _closest(self, c: _Chunk, k: int, j: int) -> Form | None:
         """The candidate formula of cell (k, j) sharing most cells with the formula it holds."""
-        candidates = self._candidates(j, k == 0)
-        i, r, c = self.ids[k, j], self.first + k, self.cols[j]
+        candidates = self._candidates(j, c.rows[k] == self.first)
+        i, r, col = c.ids[k, j], c.lo + k, self.cols[j]
         if i < 0 or candidates[0] is None:
             return candidates[0]
-        have = set(self.form_list[i].cells(r, c))
-        return max(candidates, key=lambda f: len(have & set(f.cells(r, c))) - len(set(f.cells(r, c)) - have))
+        have = set(self.form_list[i].cells(r, col))
+        return max(candidates, key=lambda f: len(have & set(f.cells(r, col))) - len(set(f.cells(r, col)) - have))
 
     def _formula_problem(self, form: Form, expected: Form, r: int, c: int) -> str:
         """Why a formula is not the template's, naming the cells it refers to."""
-        other = [s for s, _, _ in form.cells(r, c) if s is not None and s != self.sheet.name]
+        other = [s for s, _, _ in form.cells(r, c) if s is not None and s != self.name]
         if other:
             return f"refers to another sheet ({other[0]!r}); a network's formulas stay on its sheet"
         have, want = set(form.cells(r, c)), set(expected.cells(r, c))
@@ -566,7 +885,7 @@ class _Check:
                     f"note's formula gives {_number(float(self.evaluate(expected, np.array([r]), c)[0]))}")
         said = []
         lr = (None, self.first, self.layout.lr_col)
-        lr_name = address(self.first, self.layout.lr_col)
+        lr_name = self.layout.lr_address
         if lr in missing:
             missing.remove(lr)
             # The cell used in its place: one in the learning rate's column, else any other extra.
@@ -598,95 +917,44 @@ class _Check:
 
     def _refers(self, cell) -> str:
         sheet, row, col = cell
+        if not self._held(row):
+            return f"refers to {describe_ref(*cell)}, far from this row"
         value = self._value_at(sheet, row, col)
         what = self._cell_what(row, col)
         if value is None:
             return f"refers to {describe_ref(*cell)}, which is empty"
         return f"refers to {describe_ref(*cell)} ({what + ', ' if what else ''}holding {_number(value)})"
 
-    def _fault(self, k, j, found, trace, local, empty, text, formula_bad, stale) -> Fault:
-        problem, formula, expected_formula, refers = self.diagnose(k, j, found, local, empty, text, formula_bad,
-                                                                   stale)
-        r, c = self.first + k, self.cols[j]
-        value = self.sheet.value(r, c)
-        return Fault(cell=address(r, c), what=self._what(k, j), problem=problem, expected=float(trace[k, j]),
-                     found=value, formula=formula, expected_formula=expected_formula, refers_to=refers)
+    def _fault(self, c: _Chunk, k: int, j: int) -> Fault:
+        problem, formula, expected_formula, refers = self._diagnose(c, k, j)
+        r, col = c.lo + k, self.cols[j]
+        value = self.cells.value(r, col)
+        if value is None and not c.empty[k, j]:  # computed here: the file carried none
+            value = float(c.found[k, j])
+        return Fault(cell=address(r, col), what=self._what(c, k, j), problem=problem,
+                     expected=float(c.trace[k, j]), found=value, formula=formula,
+                     expected_formula=expected_formula, refers_to=refers)
 
-    def _first(self, found, trace, local, empty, text, formula_bad, stale, value_bad) -> Fault:
-        """The first cell where the sheet goes wrong: earliest row, and in it the earliest step of
-        the computation (a wrong number shows in every cell computed from it, not only its own)."""
-        order = self._computation_order()
-        ks, js = np.nonzero(formula_bad | stale | value_bad)
-        best = min(zip(ks, js), key=lambda kj: (kj[0], order[kj[1]]))
-        return self._fault(*best, found, trace, local, empty, text, formula_bad, stale)
 
-    def _computation_order(self) -> list:
-        """Rank of each column in the order a row is computed: inputs, targets and weights, the
-        forward pass, the cost, the deltas from the output back, the change matrices."""
-        L = self.layout.L
+class _Trace:
+    """The recomputation's numbers of the network's columns, one row per logged iteration (1,
+    1 + every, ...), taken a chunk at a time as the check goes down the sheet."""
 
-        def rank(c):
-            return {"input": (0, 0), "target": (0, 1), "weight": (1, c.layer), "activation": (2, c.layer),
-                    "cost": (3, 0), "delta": (4, L - c.layer), "change": (5, c.layer)}[c.kind]
+    def __init__(self, problem: Problem, layout: Layout, every: int):
+        self.layout = layout
+        most = 1 + formats.MAX_ROWS * every  # no sheet holds more rows
+        self.chunks = histories(problem, most, every, CHUNK)
+        self.left = np.zeros((0, len(layout.columns)))
 
-        ranked = sorted(range(len(self.columns)), key=lambda j: rank(self.columns[j]))
-        order = [0] * len(ranked)
-        for position, j in enumerate(ranked):
-            order[j] = position
-        return order
-
-    def _runs(self, found, trace, local, empty, text, formula_bad, stale, most: int = 1000) -> list:
-        """The cells whose formula is wrong or whose number does not follow from the sheet's
-        numbers, as runs down each column of cells failing the same way (at most `most` runs);
-        a difference carried forward from them is counted, not listed."""
-        runs = []  # (first data row, column, Fault)
-        # Numbers no formula of the sheet accounts for (every K-th iteration) fail on their own.
-        local_bad = formula_bad | stale | ((deviation(found, trace) > self.tol) & ~self.templated)
-        for j in range(len(self.cols)):
-            ks = np.flatnonzero(local_bad[:, j])
-            start = 0
-            while start < len(ks) and len(runs) < most:
-                k0 = ks[start]
-                f = self._fault(k0, j, found, trace, local, empty, text, formula_bad, stale)
-                end = start
-                while (end + 1 < len(ks) and ks[end + 1] == ks[end] + 1
-                       and self.ids[ks[end + 1], j] == self.ids[k0, j]
-                       and formula_bad[ks[end + 1], j] == formula_bad[k0, j]
-                       and (not formula_bad[k0, j] or self._same_problem(ks[end + 1], j, f.problem))):
-                    end += 1
-                if end > start:
-                    f.cell = f"{f.cell}:{address(self.first + ks[end], self.cols[j])}"
-                    f.count = end - start + 1
-                    f.what = f"{self.columns[j].describe(self._bias(j))}, iterations {self.numbers[k0]}-{self.numbers[ks[end]]}"
-                runs.append((k0, j, f))
-                start = end + 1
-        return [f for _, _, f in sorted(runs, key=lambda run: run[:2])]
-
-    def _bias(self, j):
-        c = self.columns[j]
-        return self.layout.sizes[c.layer - 1] if c.kind in ("weight", "change") else None
-
-    def _same_problem(self, k: int, j: int, problem: str) -> bool:
-        """Whether cell (k, j)'s formula fails the way the run's first cell does (its words, row numbers aside)."""
-        i = self.ids[k, j]
-        if i < 0:
-            return True
-        r, c = self.first + k, self.cols[j]
-        expected = self._closest(k, j)
-        return _strip_digits(self._formula_problem(self.form_list[i], expected, r, c)) == _strip_digits(problem)
-
-    def _quantities(self, off: np.ndarray) -> list:
-        names = {}
-        for j, c in enumerate(self.columns):
-            name = {"input": "a(0)", "activation": f"a({c.layer})", "delta": f"δ({c.layer})",
-                    "weight": f"W({c.layer})", "target": "T", "cost": "C", "change": f"dC/dW({c.layer})"}[c.kind]
-            names.setdefault(name, []).append(j)
-        out = []
-        for name, js in names.items():
-            block = off[:, js]
-            k, jj = np.unravel_index(int(np.argmax(block)), block.shape)
-            out.append(Quantity(name, float(block[k, jj]), address(self.first + k, self.cols[js[jj]])))
-        return out
+    def take(self, n: int) -> np.ndarray:
+        parts, have = [self.left], len(self.left)
+        while have < n:
+            numbers = self.layout.matrix(next(self.chunks))
+            parts.append(numbers)
+            have += len(numbers)
+        rows = np.concatenate(parts) if len(parts) > 1 else self.left
+        self.left = rows[n:]
+        return rows[:n].copy()
 
 
 def _pattern(row_ids: list, forms: list):

@@ -273,6 +273,7 @@ def read_both(path, monkeypatch):
 
     def expat_only(stream, reader, rows, member):
         _xml.parse(stream, reader.start, reader.end, reader.text, member=member)
+        yield
 
     results = []
     for scan in (fastrows.scan, expat_only):
@@ -435,7 +436,7 @@ def ods_file(path, body: str):
 
 
 def test_rows_of_a_sheet_left_out_are_passed_over_but_a_table_they_hide_is_not(tmp_path, monkeypatch):
-    monkeypatch.setattr(ods, "HEAD_ROWS", 2)  # keep decides on S after its first 2 rows
+    monkeypatch.setattr(formats, "HEAD_ROWS", 2)  # keep decides on S after its first 2 rows
     second = '</table:table><table:table table:name="K">'
     keep = lambda sheet: sheet.name == "K"  # noqa: E731
     plain = ods_file(tmp_path / "plain.ods", ODS_HEAD + ROW * 3 + second + ROW * 2 + ODS_TAIL)

@@ -115,8 +115,7 @@ def _networks_only(sheet):
 def test_read_leaves_out_the_sheets_keep_turns_down(trained, monkeypatch, suffix, head):
     from sheetnet.formats import ods, xlsx
 
-    monkeypatch.setattr(ods, "HEAD_ROWS", head)
-    monkeypatch.setattr(xlsx, "HEAD_ROWS", head)
+    monkeypatch.setattr(formats, "HEAD_ROWS", head)
     whole = formats.read(trained[suffix])
     assert [s.name for s in whole.sheets] == ["Net", "Net summary", "Net check"]
     seen = []
@@ -140,10 +139,11 @@ def test_read_keeps_the_network_of_the_original_and_its_exports(original, origin
     assert chosen.names == whole.names == ["Sheet1", "Ark2"]
 
 
-def test_verify_reads_only_the_networks_and_still_names_a_missing_sheet(trained):
-    assert verify.needed("Net") is None
-    book = formats.read(trained[".ods"], verify.needed(None))
-    [report] = verify.verify_book(book)
-    assert report.ok
+@pytest.mark.parametrize("suffix", [".ods", ".xlsx"])
+def test_verify_reads_only_the_networks_and_still_names_a_missing_sheet(trained, suffix):
+    [report] = verify.verify_file(trained[suffix])
+    assert report.ok and report.sheet == "Net"
     with pytest.raises(SheetnetError, match="no sheet named 'Nett'.*'Net check'"):
-        verify.verify_book(formats.read(trained[".xlsx"], verify.needed("Nett")), "Nett")
+        verify.verify_file(trained[suffix], "Nett")
+    with pytest.raises(SheetnetError, match="sheet 'Net summary'.*holds no network"):
+        verify.verify_file(trained[suffix], "Net summary")

@@ -16,12 +16,17 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import SheetnetError
-from ..grid import Book
+from ..grid import Book, Sheet
 
 READABLE = (".ods", ".xlsx", ".xls")
 WRITABLE = (".ods", ".xlsx", ".csv")
 # The rows a sheet's first look covers (see read): a network's labels stand in its first rows.
 HEAD_ROWS = 1000
+# What any sheet may hold (LibreOffice's and Excel's limits; a file that declares more is hostile
+# or broken), and a workbook.
+MAX_ROWS = 1 << 20
+MAX_COLS = 16384
+MAX_SHEETS = 10_000
 
 
 def _module(suffix: str):
@@ -38,23 +43,49 @@ def suffix_of(path, allowed) -> str:
     return suffix
 
 
-def read(path, keep=None) -> Book:
-    """Read every sheet of a workbook: cached values and formulas.
+class Stream:
+    """The sheets and rows of a workbook, read as they come, so that memory does not grow with them.
 
-    keep: a function of a sheet holding (at least) its first HEAD_ROWS rows, true for a sheet
-    to read whole; the others are left out of the Book, and past those rows not read on (.xlsx)
-    or their rows passed over, neither built nor checked (.ods).
+    Iterating gives events in document order: ``(index, name, 0, None)`` when sheet number
+    index (from 0) starts, then ``(index, name, row, cells)`` for each of its rows that holds a
+    cell, rows ascending from 1, cells a {column: Cell} mapping (a dict or a grid.Row).
+    :meth:`skip` passes over the rest of the current sheet, its rows neither built nor checked.
     """
-    path = Path(path)
-    suffix = suffix_of(path, READABLE)
-    if path.is_dir():
-        raise SheetnetError("is a folder, not a workbook", file=path)
-    if not path.exists():
-        raise SheetnetError("no such file", file=path)
-    if not path.is_file():  # a pipe or a device would be read forever, or block
-        raise SheetnetError("is not a regular file", file=path)
+
+    def __init__(self, path):
+        self.path = Path(path)
+        self.suffix = suffix_of(self.path, READABLE)
+        if self.path.is_dir():
+            raise SheetnetError("is a folder, not a workbook", file=self.path)
+        if not self.path.exists():
+            raise SheetnetError("no such file", file=self.path)
+        if not self.path.is_file():  # a pipe or a device would be read forever, or block
+            raise SheetnetError("is not a regular file", file=self.path)
+        self.skip_index = None  # what the format modules read as .skip
+        self.current = None
+
+    @property
+    def skip(self):
+        return self.skip_index
+
+    def skip_sheet(self) -> None:
+        """Pass over the rest of the sheet of the last event."""
+        self.skip_index = self.current
+
+    def __iter__(self):
+        with _errors(self.path, self.suffix):
+            for events in _module(self.suffix).stream(self.path, self):
+                for event in events:
+                    if event[0] != self.skip_index:
+                        self.current = event[0]
+                        yield event
+
+
+@contextmanager
+def _errors(path, suffix: str):
+    """Turn what a broken file raises into a SheetnetError naming the file."""
     try:
-        return _module(suffix).read(path, keep)
+        yield
     except SheetnetError as e:
         raise e.located(file=path) from None
     # NotImplementedError: zipfile, on a header asking for a zip feature it lacks.
@@ -66,6 +97,43 @@ def read(path, keep=None) -> Book:
         raise SheetnetError(f"not a valid {suffix} file (XML in an {e})", file=path) from None
     except OSError as e:
         raise SheetnetError(f"cannot read: {e.strerror or e}", file=path) from None
+
+
+def read(path, keep=None, head: bool = False) -> Book:
+    """Read every sheet of a workbook: cached values and formulas.
+
+    keep: a function of a sheet holding (at least) its first HEAD_ROWS rows, true for a sheet
+    to read whole; the others are left out of the Book (but named in its .names), their rows
+    past those passed over. head: read only the first HEAD_ROWS rows of every sheet.
+    """
+    stream = Stream(path)
+    book = Book(str(path), [], [])
+    sheet, looking = None, False
+    for _, name, r, cells in stream:
+        if cells is None:
+            if looking and not keep(sheet):
+                book.sheets.pop()
+            sheet, looking = Sheet(name), keep is not None
+            book.sheets.append(sheet)
+            book.names.append(name)
+            continue
+        if r > HEAD_ROWS and (looking or head):
+            if looking:
+                looking = False
+                if not keep(sheet):
+                    book.sheets.pop()
+                    stream.skip_sheet()
+                    continue
+            if head:
+                stream.skip_sheet()
+                continue
+        if r in sheet.rows:  # a row that .xlsx gave out of order: its cells join those read
+            sheet.editable(r).update(cells.items())
+        else:
+            sheet.rows[r] = cells
+    if looking and not keep(sheet):
+        book.sheets.pop()
+    return book
 
 
 def writer(path):

@@ -81,8 +81,9 @@ class Rows:
         raise NotImplementedError
 
 
-def scan(stream, reader, rows: Rows, member: str) -> None:
-    """Feed an XML part from a binary stream to a reader's callbacks, regular rows by the fast lane."""
+def scan(stream, reader, rows: Rows, member: str):
+    """Feed an XML part from a binary stream to a reader's callbacks, regular rows by the fast lane;
+    a generator that yields (nothing) after each chunk, so that its caller can take the rows read."""
     slow = parser()
     slow.StartElementHandler, slow.EndElementHandler, slow.CharacterDataHandler = reader.start, reader.end, reader.text
     slow.buffer_text, slow.buffer_size = True, CHUNK
@@ -104,9 +105,14 @@ def scan(stream, reader, rows: Rows, member: str) -> None:
                 buffer = ""
             else:
                 slow.Parse(chunk, False)
+            if collecting:  # the caller's own work between chunks may make cycles
+                gc.enable()
+            yield
+            gc.disable()
         if decoding:
             slow.Parse(buffer + decoder.decode(b"", True), False)
         slow.Parse(b"", True)
+        yield
     except xml.parsers.expat.ExpatError as e:
         raise SheetnetError(f"{member} is not well-formed XML ({e})") from None
     except UnicodeDecodeError as e:

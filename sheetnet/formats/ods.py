@@ -10,8 +10,8 @@ import re
 import zipfile
 
 from ..errors import SheetnetError
-from ..grid import Book, Cell, Sheet
-from . import HEAD_ROWS, fastrows, ods_look
+from ..grid import Cell
+from . import MAX_COLS, MAX_ROWS, MAX_SHEETS, fastrows, ods_look
 from ._deflate import Member
 from ._rowformat import RowCompiler
 from ._xml import escape
@@ -21,8 +21,6 @@ TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
 TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
 
-MAX_ROWS = 1 << 20  # LibreOffice's own limit; a file that declares more is hostile or broken
-MAX_COLS = 16384
 MAX_CELLS = 50_000_000
 # Cells copied by number-rows/columns-repeated beyond the first: repeats multiply, so a few bytes
 # could otherwise declare billions of cells. LibreOffice repeats empty cells, which cost nothing.
@@ -71,15 +69,14 @@ _SEPARATOR = re.compile(r"('(?:[^']|'')*'|\"(?:[^\"]|\"\")*\")|,")
 
 
 class _Reader:
-    """expat callbacks that fill Sheets from content.xml."""
+    """expat callbacks that turn content.xml into events (see formats.Stream): a sheet's start,
+    then each of its rows, collected in .events until the caller takes them."""
 
-    def __init__(self, keep=None):
-        self.keep = keep  # see formats.read
-        self.looking = False  # whether keep is yet to see the sheet's first rows
-        self.dropped = False  # whether the sheet's rows are read past without being kept
-        self.sheets: list[Sheet] = []
-        self.names: list[str] = []  # of every sheet, the ones left out too
-        self.sheet = None
+    def __init__(self, control):
+        self.control = control  # its .skip: the number of the sheet whose rows are passed over
+        self.events: list = []
+        self.index = -1  # the number of the sheet being read, from 0
+        self.sheet = None  # its name, inside a table
         self.row = 0
         self.col = 0
         self.cells = 0
@@ -89,6 +86,11 @@ class _Reader:
         self.cell = None  # [value_type, value, formula, repeat, texts] of the cell being read
         self.paragraphs = None
         self.skip = 0  # depth inside annotations, whose text is not the cell's
+
+    @property
+    def dropped(self) -> bool:
+        """Whether the sheet's rows are passed over, neither built nor kept."""
+        return self.control.skip == self.index
 
     def start(self, name, attrs):
         if self.skip:
@@ -109,13 +111,12 @@ class _Reader:
             self.row_cells = {}
             self.col = 0
         elif name == TABLE + "table":
-            if len(self.names) >= 10_000:
-                raise SheetnetError("more than 10,000 sheets")
-            self.sheet = Sheet(attrs.get(TABLE + "name", f"Sheet{len(self.names) + 1}"))
-            self.sheets.append(self.sheet)
-            self.names.append(self.sheet.name)
+            if self.index + 1 >= MAX_SHEETS:
+                raise SheetnetError(f"more than {MAX_SHEETS:,} sheets")
+            self.index += 1
+            self.sheet = attrs.get(TABLE + "name", f"Sheet{self.index + 1}")
+            self.events.append((self.index, self.sheet, 0, None))
             self.row = 0
-            self.looking, self.dropped = self.keep is not None, False
 
     def text(self, data):
         if self.cell is not None and self.cell[4] and not self.skip:
@@ -129,8 +130,6 @@ class _Reader:
         elif name == TABLE + "table-row":
             self._end_row()
         elif name == TABLE + "table":
-            if self.looking:
-                self._look()
             self.sheet = None
 
     def _end_cell(self):
@@ -154,7 +153,7 @@ class _Reader:
         self.repeated += copies
         if self.repeated > MAX_REPEATED:
             raise SheetnetError(f"repeats non-empty cells more than {MAX_REPEATED:,} times (number-rows-repeated, "
-                                "number-columns-repeated)", sheet=self.sheet.name if self.sheet else None)
+                                "number-columns-repeated)", sheet=self.sheet)
 
     def _end_row(self):
         row_cells, self.row_cells = self.row_cells, None  # until the next row starts: cells need a row
@@ -162,20 +161,10 @@ class _Reader:
             return
         if row_cells and not self.dropped:
             for k in range(self.row_repeat):
-                self.sheet.rows[self.row + 1 + k] = row_cells if k == 0 else dict(row_cells)
+                self.events.append((self.index, self.sheet, self.row + 1 + k, row_cells if k == 0 else dict(row_cells)))
         self.row += self.row_repeat
         if self.row > MAX_ROWS:
-            raise SheetnetError(f"sheet {self.sheet.name!r} has more than {MAX_ROWS:,} rows")
-        if self.looking and self.row >= HEAD_ROWS:
-            self._look()
-
-    def _look(self):
-        """Let keep decide on the sheet from its first rows."""
-        self.looking = False
-        if not self.keep(self.sheet):
-            self.dropped = True
-            self.sheets.pop()
-            self.sheet.rows.clear()
+            raise SheetnetError(f"sheet {self.sheet!r} has more than {MAX_ROWS:,} rows")
 
 
 def _count(text, limit: int, what: str) -> int:
@@ -204,19 +193,18 @@ def _value(value_type, attrs, paragraphs):
     return None
 
 
-def read(path, keep=None) -> Book:
+def stream(path, control):
+    """The events of the workbook at path (see formats.Stream), a list of them after each chunk read."""
     with open_zip(path) as z:
         if "content.xml" not in z.namelist():
             raise SheetnetError("not an OpenDocument spreadsheet (no content.xml)")
         _refuse_encrypted(z)
-        info = z.getinfo("content.xml")
-        if info.file_size > 2_000_000_000:
-            raise SheetnetError(f"content.xml inflates to {info.file_size:,} bytes")
-        reader = _Reader(keep)
-        with z.open(info) as stream:
+        reader = _Reader(control)
+        with z.open("content.xml") as part:
             # Regular rows take a fast lane; everything else goes to the reader's callbacks.
-            fastrows.scan(_Bounded(stream, 2_000_000_000, "content.xml"), reader, fastrows.OdsRows(), "content.xml")
-    return Book(str(path), reader.sheets, reader.names)
+            for _ in fastrows.scan(part, reader, fastrows.OdsRows(), "content.xml"):
+                yield reader.events
+                reader.events = []
 
 
 def _refuse_encrypted(z: zipfile.ZipFile) -> None:
@@ -225,20 +213,6 @@ def _refuse_encrypted(z: zipfile.ZipFile) -> None:
     manifest = "META-INF/manifest.xml"
     if manifest in z.namelist() and z.getinfo(manifest).file_size < 10_000_000 and b"encryption-data" in z.read(manifest):
         raise SheetnetError("is password-protected; save it without a password to use it with sheetnet")
-
-
-class _Bounded:
-    """A stream that refuses to yield more than a limit, whatever the zip header claimed."""
-
-    def __init__(self, stream, limit: int, member: str):
-        self.stream, self.left, self.member = stream, limit, member
-
-    def read(self, n):
-        data = self.stream.read(n)
-        self.left -= len(data)
-        if self.left < 0:
-            raise SheetnetError(f"{self.member} inflates beyond the size allowed")
-        return data
 
 
 # -- writing ------------------------------------------------------------------------------------

@@ -9,11 +9,11 @@ import xlrd.compdoc
 
 from ..errors import SheetnetError
 from ..grid import Book, Cell, Sheet
+from . import MAX_SHEETS
 
-HOLDS_FORMULAS = False
-
-
-def read(path, keep=None) -> Book:
+def stream(path, control):
+    """The events of the workbook at path (see formats.Stream): .xls files are small (65,536
+    rows at most), so they are read whole first."""
     try:
         book = _read(path)
     except xlrd.XLRDError as e:
@@ -21,9 +21,8 @@ def read(path, keep=None) -> Book:
     except _CORRUPT as e:
         # xlrd reports a damaged file by whatever its parsing trips over.
         raise SheetnetError(f"not a readable .xls file (corrupt: {e.__class__.__name__})") from None
-    if keep is not None:  # .xls files are small (65,536 rows at most): read whole, then chosen
-        book = Book(book.path, [s for s in book.sheets if keep(s)], book.names)
-    return book
+    for index, sheet in enumerate(book.sheets):
+        yield [(index, sheet.name, 0, None)] + [(index, sheet.name, r, sheet.rows[r]) for r in sorted(sheet.rows)]
 
 
 def _read(path) -> Book:
@@ -52,7 +51,5 @@ def _read(path) -> Book:
         wb.release_resources()
     return Book(str(path), sheets)
 
-
-MAX_SHEETS = 10_000
 _CORRUPT = (xlrd.compdoc.CompDocError, AssertionError, IndexError, KeyError, ValueError, TypeError, struct.error,
             UnicodeDecodeError, OverflowError, ZeroDivisionError, EOFError)

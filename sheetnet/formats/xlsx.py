@@ -10,19 +10,17 @@ import re
 import zipfile
 
 from ..errors import SheetnetError
-from ..grid import Book, Cell, Sheet, column_letters, parse_address
-from . import HEAD_ROWS, fastrows, xlsx_look
+from ..grid import Cell, Sheet, column_letters, parse_address
+from . import MAX_COLS, MAX_ROWS, MAX_SHEETS, fastrows, xlsx_look
 from ._deflate import Member
 from ._rowformat import RowCompiler
 from ._xml import escape, parse
 from ._zip import open_zip
-from .ods import MAX_CELLS, MAX_COLS, MAX_ROWS, _Bounded
+from .ods import MAX_CELLS
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships}"
-MAX_PART = 2_000_000_000
-MAX_SHEETS = 10_000
 
 # -- reading ------------------------------------------------------------------------------------
 
@@ -38,7 +36,7 @@ def _collect(z: zipfile.ZipFile, member: str, wanted: str, keys: tuple) -> list:
             found.append(tuple(attrs.get(k) for k in keys))
 
     with z.open(member) as stream:
-        parse(_Bounded(stream, 100_000_000, member), start, lambda name: None, member=member)
+        parse(stream, start, lambda name: None, member=member)
     return found
 
 
@@ -68,7 +66,7 @@ def _shared_strings(z: zipfile.ZipFile) -> list:
             current.append(data)
 
     with z.open("xl/sharedStrings.xml") as stream:
-        parse(_Bounded(stream, MAX_PART, "sharedStrings.xml"), start, end, text, member="xl/sharedStrings.xml")
+        parse(stream, start, end, text, member="xl/sharedStrings.xml")
     return strings
 
 
@@ -90,15 +88,25 @@ def shift(formula: str, rows: int, cols: int) -> str:
 
 
 class _SheetReader:
-    def __init__(self, sheet: Sheet, strings: list, budget: list, keep=None):
+    def __init__(self, sheet: Sheet, strings: list, budget: list):
         self.sheet, self.strings, self.budget = sheet, strings, budget
-        self.keep = keep  # see formats.read; None once it has seen the sheet's first rows
         self.shared = {}  # si -> (formula, row, col) of the master cell
         self.cell = None  # [row, col, type, formula attrs]
         self.buffer = None
         self.value = self.formula = self.inline = None
         self.row = 0
         self.col = 0
+        self.given = 0  # the rows up to this one have been taken (see done)
+
+    def done(self, index: int, everything: bool = False) -> list:
+        """The events of the rows read completely (all of them, at the part's end), taken out of the sheet."""
+        rows = self.sheet.rows
+        ready = sorted(r for r in rows if everything or r < self.row)
+        if ready and ready[0] <= self.given:
+            raise SheetnetError(f"row {ready[0]} comes after row {self.given} (rows must be in ascending order)")
+        if ready:
+            self.given = ready[-1]
+        return [(index, self.sheet.name, r, rows.pop(r)) for r in ready]
 
     def start(self, name, attrs):
         if name == MAIN + "c":
@@ -111,7 +119,7 @@ class _SheetReader:
             else:
                 row, col = self.row, self.col + 1
             if row > MAX_ROWS or col > MAX_COLS:
-                raise SheetnetError(f"cell {ref} lies beyond the largest sheet ({MAX_ROWS:,} rows)")
+                raise SheetnetError(f"cell {ref} lies beyond the largest sheet ({MAX_ROWS:,} rows, {MAX_COLS:,} columns)")
             self.col = col
             self.cell = [row, col, attrs.get("t", "n"), None]
             self.value = self.formula = self.inline = None
@@ -128,16 +136,7 @@ class _SheetReader:
             self.buffer.append(data)
 
     def start_row(self, row: int) -> None:
-        """A row starts; past the first rows, keep decides whether the sheet is read on."""
         self.row, self.col = row, 0
-        if self.keep is not None and row > HEAD_ROWS:
-            self.look()
-
-    def look(self) -> None:
-        """Let keep decide on the sheet from the rows read so far; _Dropped stops the reading."""
-        keep, self.keep = self.keep, None
-        if not keep(self.sheet):
-            raise _Dropped
 
     def end(self, name):
         # A <v>, <f> or <c> nested where it does not belong ends without its start's state.
@@ -200,11 +199,8 @@ class _SheetReader:
             return v
 
 
-class _Dropped(Exception):
-    """Raised to stop reading a sheet that keep turned down."""
-
-
-def read(path, keep=None) -> Book:
+def stream(path, control):
+    """The events of the workbook at path (see formats.Stream), a list of them after each chunk read."""
     with open_zip(path) as z:
         names = set(z.namelist())
         if "xl/workbook.xml" not in names:
@@ -214,25 +210,24 @@ def read(path, keep=None) -> Book:
         if "xl/_rels/workbook.xml.rels" in names:
             targets = dict(_collect(z, "xl/_rels/workbook.xml.rels", PKG_REL + "Relationship", ("Id", "Target")))
         strings = _shared_strings(z)
-        book, budget, rows = Book(str(path), []), [0], fastrows.XlsxRows()
-        for n, (name, rid) in enumerate(sheets, 1):
-            target = targets.get(rid) or f"worksheets/sheet{n}.xml"
+        budget, rows = [0], fastrows.XlsxRows()
+        for index, (name, rid) in enumerate(sheets):
+            target = targets.get(rid) or f"worksheets/sheet{index + 1}.xml"
             member = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
             if member not in names:
                 raise SheetnetError(f"sheet {name!r} has no part {member}")
-            sheet = Sheet(name or f"Sheet{n}")
-            book.names.append(sheet.name)
-            reader = _SheetReader(sheet, strings, budget, keep)
-            try:
-                with z.open(member) as stream:
-                    # Regular rows take a fast lane; everything else goes to the reader's callbacks.
-                    fastrows.scan(_Bounded(stream, MAX_PART, member), reader, rows, member)
-                if reader.keep is not None:  # a sheet shorter than its first look
-                    reader.look()
-            except _Dropped:
+            reader = _SheetReader(Sheet(name or f"Sheet{index + 1}"), strings, budget)
+            yield [(index, reader.sheet.name, 0, None)]
+            if control.skip == index:
                 continue
-            book.sheets.append(sheet)
-    return book
+            with z.open(member) as part:
+                # Regular rows take a fast lane; everything else goes to the reader's callbacks.
+                for _ in fastrows.scan(part, reader, rows, member):
+                    if control.skip == index:  # the rest of the sheet is not wanted: not read at all
+                        break
+                    yield reader.done(index)
+                else:
+                    yield reader.done(index, everything=True)
 
 
 # -- writing ------------------------------------------------------------------------------------
