@@ -7,7 +7,8 @@ to the numbers sheetnet's Python computes (test_the_reference_is_pythons_numbers
 
 - readers of cached values: openpyxl (data_only), pandas.read_excel with its openpyxl,
   calamine and odf engines, pyexcel-ods3, and Gnumeric's ssconvert without recalculation:
-  every number within 1e-12 relative (in fact exactly, see EXACT), text exactly, empty as empty;
+  every number within 1e-12 relative, and in fact exactly (each reader parses the 17 digits
+  written to the very float: none rounds), text exactly, empty as empty;
 - readers of formulas: openpyxl gives every formula as sheetnet wrote it;
 - engines that recalculate: LibreOffice and Gnumeric (ssconvert --recalc): every number
   within LAYOUT.md's tolerance of Python's, and each check sheet's B4 says "OK".
@@ -229,7 +230,7 @@ def exact(a: float, b: float) -> bool:
     return a == b
 
 
-# Readers of cached values, by suffix, and whether each gives every number exactly.
+# Readers of cached values: name -> (the suffixes it reads, the reading function).
 CACHED = {
     "openpyxl": ((".xlsx",), lambda p: read_openpyxl(p)),
     "pandas-openpyxl": ((".xlsx",), lambda p: read_pandas(p, "openpyxl")),
@@ -248,8 +249,9 @@ CASES = [(reader, name, suffix) for reader, (suffixes, _) in CACHED.items() for 
 def test_cached_values_read_the_same(folder, reference, reader, name, suffix):
     theirs = CACHED[reader][1](folder / f"{name}{suffix}")
     ours = reference[name, suffix]
+    # First within 1e-12 relative (a failure here is a misreading), then exactly (one here: a reader that rounds).
     assert compare(reader, ours, theirs, same=lambda a, b: abs(a - b) <= TOL * max(abs(a), abs(b))) > 1000
-    compare(reader, ours, theirs, same=exact)  # written with 17 digits: every reader gets the very number
+    compare(reader, ours, theirs, same=exact)
 
 
 @pytest.mark.parametrize("name", list(WORKBOOKS))
