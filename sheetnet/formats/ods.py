@@ -25,6 +25,10 @@ MAX_CELLS = 50_000_000
 # Cells copied by number-rows/columns-repeated beyond the first: repeats multiply, so a few bytes
 # could otherwise declare billions of cells. LibreOffice repeats empty cells, which cost nothing.
 MAX_REPEATED = 1_000_000
+# The writer repeats an empty cell or row at most this often in one element: ezodf, under
+# pyexcel-ods3, reads an element repeated 32 times or more as one (its 'all_less_maxcount'
+# default, against LibreOffice's 1,024 empty columns), moving every cell right of it.
+MAX_WRITTEN_REPEAT = 31
 
 # -- formulas -----------------------------------------------------------------------------------
 
@@ -266,9 +270,8 @@ class Writer:
     def row(self, r: int, values: list, templates: list | None = None, styles: list | None = None) -> None:
         """Write row r (ascending, from 1): values from column 1, with formula templates and
         style names (styles.STYLES; None: unstyled)."""
-        if r > self.row_no + 1:
-            self._write(f'<table:table-row table:number-rows-repeated="{r - self.row_no - 1}">'
-                        "<table:table-cell/></table:table-row>")
+        for gap in _runs(r - self.row_no - 1):
+            self._write(f'<table:table-row table:number-rows-repeated="{gap}"><table:table-cell/></table:table-row>')
         self.row_no = r
         self._write(self.rows(values, templates, r, styles))
 
@@ -297,12 +300,16 @@ def _row(values, templates, cell) -> str:
         if v is None and t is None:
             empty += 1
             continue
-        if empty:
-            parts.append(f'<table:table-cell table:number-columns-repeated="{empty}"/>')
-            empty = 0
+        parts += [f'<table:table-cell table:number-columns-repeated="{run}"/>' for run in _runs(empty)]
+        empty = 0
         parts.append(cell(k, v, t))
     parts.append("</table:table-row>")
     return "".join(parts)
+
+
+def _runs(count: int) -> list:
+    """count repeats as runs of at most MAX_WRITTEN_REPEAT."""
+    return [min(MAX_WRITTEN_REPEAT, count - k) for k in range(0, max(count, 0), MAX_WRITTEN_REPEAT)]
 
 
 def _compile_row(values, templates) -> str:
