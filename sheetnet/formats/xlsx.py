@@ -181,7 +181,7 @@ class _SheetReader:
         v = self.value
         if kind == "inlineStr":
             return self.inline
-        if v is None:
+        if v is None or v == "" and kind in ("n", "b", "e"):  # <v></v>: a formula saved without its result
             return None
         if kind == "s":
             try:
