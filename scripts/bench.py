@@ -33,6 +33,8 @@ from libreoffice import convert  # noqa: E402  (tests/libreoffice.py: recalculat
 
 TARGET_SPEED = 0.2  # sheetnet's time / LibreOffice's recalculation time, at most
 TARGET_MEMORY_MB = 200
+TARGET_VERIFY_MB = 250  # verify's peak at 100,000 rows and at the largest sheet alike
+LARGEST = 1 << 20  # rows in a sheet: the header's 7 and one per iteration
 
 # The same math as sheetnet's (the note's), written as anyone would with plain floats: the
 # original workbook's 2-2-2 network, one sample, every iteration's cost computed as the sheet does.
@@ -185,12 +187,15 @@ def main(argv=None) -> int:
     p.add_argument("--pyexcel-n", type=int, default=10_000,
                    help="rows for pyexcel-ods3, which needs minutes and gigabytes at 100,000 (default 10,000)")
     p.add_argument("--wide-n", type=int, default=2_000, help="iterations of the 64-64-64 comparison (default 2,000)")
+    p.add_argument("--largest-n", type=int, default=LARGEST - 7,
+                   help=f"iterations of the round trip at the largest size (default {LARGEST - 7:,}: a full sheet)")
     p.add_argument("--quick", action="store_true", help="small sizes everywhere: a smoke test of the benchmark")
     p.add_argument("--keep", metavar="DIR", help="write the files into DIR and keep them")
     p.add_argument("--markdown", action="store_true", help="also print the table in Markdown, for the README")
     args = p.parse_args(argv)
     if args.quick:
         args.n, args.small_n, args.long_n, args.every, args.pyexcel_n, args.wide_n = 3_000, 300, 50_000, 5_000, 300, 50
+        args.largest_n = 20_000
 
     print(f"sheetnet benchmark, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {machine()}")
     print(f"N = {args.n:,} (and {args.small_n:,}); log-every run {args.long_n:,} / {args.every:,}; "
@@ -203,6 +208,7 @@ def main(argv=None) -> int:
         bench_verify(folder, args, table)
         bench_long(folder, args, table)
         bench_wide(args, table)
+        bench_round_trip(folder, args, table)
         table.print()
         if args.markdown:
             table.print(markdown=True)
@@ -255,13 +261,47 @@ def bench_writing(folder: Path, args, table: Table) -> None:
 
 
 def bench_verify(folder: Path, args, table: Table) -> None:
-    print("\n[2] sheetnet verify of the .ods, against LibreOffice recalculating it")
-    path = folder / f"trained_{args.n}.ods"
-    lo = next((float(r[2].split()[0]) for r in table.rows if r[0] == "LibreOffice recalculate .ods->.ods"), None)
-    r = sheetnet("verify", path, check=False)
-    note = "" if r.code == 0 else f"exit {r.code}: {(r.out + r.err).strip()[-200:]}"
-    against, met = ratio(r.seconds, lo, TARGET_SPEED)
-    table.add("sheetnet verify .ods", args.n, r.seconds, r.peak_mb, against + " of LibreOffice", met and r.code == 0, note)
+    print("\n[2] sheetnet verify, against LibreOffice recalculating the same file")
+    for suffix in (".ods", ".xlsx"):
+        path = folder / f"trained_{args.n}{suffix}"
+        lo = next(float(r[2].split()[0]) for r in table.rows if r[0] == f"LibreOffice recalculate {suffix}->{suffix}")
+        r = sheetnet("verify", path, check=False)
+        against, met = ratio(r.seconds, lo, TARGET_SPEED)
+        table.add(f"sheetnet verify {suffix}", args.n, r.seconds, r.peak_mb, against + " of LibreOffice",
+                  met and r.code == 0 and r.peak_mb <= TARGET_VERIFY_MB, _failed(r))
+
+
+def _failed(r: Result) -> str:
+    return "" if r.code == 0 else f"exit {r.code}: {(r.out + r.err).strip()[-200:]}"
+
+
+def bench_round_trip(folder: Path, args, table: Table) -> None:
+    """The largest sheet sheetnet writes, read back: verify with memory as flat as at 100,000
+    rows, and train on it (which needs only its first rows)."""
+    n = args.largest_n
+    print(f"\n[5] round trip at the largest size: {n:,} iterations ({n + 7:,} rows) written, verified, trained on")
+    small = {suffix: next(float(r[3].split()[0]) for r in table.rows if r[0] == f"sheetnet verify {suffix}")
+             for suffix in (".ods", ".xlsx")}
+    for suffix in (".ods", ".xlsx"):
+        path = folder / f"largest{suffix}"
+        r = sheetnet("train", folder / "net.ods", "-n", n, "-o", path, "--force", "--results-only")
+        table.add(f"sheetnet train+write {suffix}", n, r.seconds, r.peak_mb,
+                  note=f"{path.stat().st_size / 1e9:.2f} GB file, {_part_size(path) / 1e9:.1f} GB of XML in its sheet")
+        r = sheetnet("verify", path, check=False)
+        table.add(f"sheetnet verify {suffix}", n, r.seconds, r.peak_mb,
+                  f"{r.peak_mb:.0f} MB vs {small[suffix]:.0f} MB at {args.n:,} (<= {TARGET_VERIFY_MB} MB)",
+                  r.code == 0 and r.peak_mb <= TARGET_VERIFY_MB, _failed(r))
+        r = sheetnet("train", path, "-n", 10, "-o", folder / f"again{suffix}", "--force", "--results-only", check=False)
+        table.add(f"sheetnet train from it {suffix}", 10, r.seconds, r.peak_mb, ok=r.code == 0, note=_failed(r))
+        path.unlink()
+
+
+def _part_size(path: Path) -> int:
+    """The inflated size of a workbook's largest part (its network sheet)."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        return max(info.file_size for info in z.infolist())
 
 
 def bench_long(folder: Path, args, table: Table) -> None:
