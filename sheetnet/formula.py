@@ -330,9 +330,10 @@ _UNARY = {"neg": (operator.neg, "(-{})"), "pct": (_percent, "({} / 100.0)")}
 _NAMESPACE = {"_np": np, "_divide": _divide, **{f"_{name}": f for name, f in FUNCTIONS.items()}}
 _PUSH_NUMBER, _PUSH_ARGUMENT, _APPLY_1, _APPLY_2, _APPLY_N = range(5)
 
-# Formulas nested at most this deep are compiled to Python, which evaluates them several times
-# faster than the stack machine (on numbers and on columns alike); Python's parser refuses about
-# 200 nested brackets, and an operation here writes at most two.
+# Formulas nested at most this deep are compiled to Python, which evaluates them about five times
+# faster than the stack machine on plain numbers and nearly twice as fast on long columns (numpy
+# reuses the temporaries of an expression); Python's parser refuses about 200 nested brackets,
+# and an operation here writes at most two.
 COMPILED_DEPTH = 50
 
 
