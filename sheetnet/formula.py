@@ -188,12 +188,12 @@ def _postfix(tokens: list) -> list:
             level = _PRECEDENCE[t.text]
             # Left to right within a level: 2^3^2 is (2^3)^2, as in Excel.
             while ops and (ops[-1] is _NEG or (ops[-1][0] == "bin" and _PRECEDENCE[ops[-1][1]] >= level)):
-                out.append(tuple(ops.pop()))
+                out.append(ops.pop())
             ops.append(("bin", t.text))
             operand = True
         elif t.kind == "op" and t.text in (",", ";", ")"):
             while ops and (ops[-1] is _NEG or ops[-1][0] == "bin"):
-                out.append(tuple(ops.pop()))
+                out.append(ops.pop())
             if not ops:
                 raise FormulaError(f"unexpected {t.text!r}")
             bracket = ops[-1]
@@ -213,7 +213,7 @@ def _postfix(tokens: list) -> list:
     while ops:
         if ops[-1] is not _NEG and ops[-1][0] != "bin":
             raise FormulaError("the formula ends too early: a ')' is missing")
-        out.append(tuple(ops.pop()))
+        out.append(ops.pop())
     return out
 
 
