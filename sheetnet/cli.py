@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -19,6 +20,15 @@ from .layout import Layout, find, find_label_row, networks
 from .output import Run, write
 from .sheets import each_network
 from .template import problem_for
+
+
+class Outcome(NamedTuple):
+    """What a command has to say once its work is done: its exit code (its verdict), its report
+    for stdout and its notes for stderr."""
+
+    code: int
+    text: str
+    notes: tuple = ()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -62,7 +72,7 @@ def _default_output(path: Path) -> Path:
     return path.with_name(f"{path.stem}_trained{suffix}")
 
 
-def cmd_train(args) -> int:
+def cmd_train(args) -> Outcome:
     source = Path(args.input)
     out = Path(args.output) if args.output else _default_output(source)
     _check_output(out, [source], args.force)
@@ -83,13 +93,10 @@ def cmd_train(args) -> int:
         if source_sheet is not None:
             e.sheet = source_sheet
         raise e.located(file=source if source_sheet is not None else out) from None
-    for note in [left_out] * bool(left_out) + notes:
-        print(f"sheetnet: note: {note}", file=sys.stderr)
-    for run in runs:
-        print(report.trained(run))
     summaries = ", ".join(f"'{run.summary}'" for run in runs if run.summary)
-    print(f"wrote {out}" + (f" (weights, outputs and cost charts on {summaries})" if summaries else ""))
-    return 0
+    lines = [report.trained(run) for run in runs]
+    lines.append(f"wrote {out}" + (f" (weights, outputs and cost charts on {summaries})" if summaries else ""))
+    return Outcome(0, "\n".join(lines), tuple([left_out] * bool(left_out) + notes))
 
 
 def _networks(book, source: Path, sheet: str | None) -> list:
@@ -106,13 +113,11 @@ def _networks(book, source: Path, sheet: str | None) -> list:
     return found
 
 
-def cmd_show(args) -> int:
+def cmd_show(args) -> Outcome:
     source = Path(args.file)
     shown, names = each_network(source, args.sheet, report.Shown)
-    print(f"{source}: {len(shown)} network{'s' * (len(shown) != 1)} (sheets: {', '.join(names)})")
-    for text in shown:
-        print(text)
-    return 0
+    lines = [f"{source}: {len(shown)} network{'s' * (len(shown) != 1)} (sheets: {', '.join(names)})", *shown]
+    return Outcome(0, "\n".join(lines))
 
 
 def _kept(source: Path, out: Path, book, results_only: bool):
@@ -151,14 +156,14 @@ def _rows_note(n: int, every: int) -> str:
             "numbers only since formulas would chain rows that are not neighbours")
 
 
-def cmd_verify(args) -> int:
+def cmd_verify(args) -> Outcome:
     source = Path(args.file)
     reports = verify.verify_file(source, args.sheet, verify.Tolerance(args.rtol, args.atol))
     if args.json:
-        print(json.dumps(verify.document(source, reports), indent=1, ensure_ascii=False))
+        text = json.dumps(verify.document(source, reports), indent=1, ensure_ascii=False)
     else:
-        print(verify.text(source, reports))
-    return 0 if all(r.ok for r in reports) else 1
+        text = verify.text(source, reports)
+    return Outcome(0 if all(r.ok for r in reports) else 1, text)
 
 
 def _tolerance(text: str) -> float:
@@ -172,7 +177,7 @@ def _tolerance(text: str) -> float:
     return t
 
 
-def cmd_template(args) -> int:
+def cmd_template(args) -> Outcome:
     out = Path(args.output)
     _check_output(out, [], args.force)
     sizes = tuple(args.layers)
@@ -180,8 +185,7 @@ def cmd_template(args) -> int:
               note="Change the inputs, targets, weights or learning rate in the first data row, "
                    "then run: sheetnet train THIS_FILE -n 1000 -o trained.ods")
     write(out, [run])
-    print(f"wrote {out}: a {_shape(sizes)} network, {run.n} iteration(s), cost {run.first_cost:.6g}")
-    return 0
+    return Outcome(0, f"wrote {out}: a {_shape(sizes)} network, {run.n} iteration(s), cost {run.first_cost:.6g}")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -259,15 +263,32 @@ def main(argv=None) -> int:
         # Overflow is found where it matters, by value (a trained row that is not finite is refused):
         # numpy need not warn about it on the way.
         with np.errstate(over="ignore", invalid="ignore"):
-            return args.run(args)
+            outcome = args.run(args)
+        return _tell(outcome)
     except SheetnetError as e:
         print(f"sheetnet: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("sheetnet: interrupted; nothing was written", file=sys.stderr)
         return 130
+
+
+def _tell(outcome: Outcome) -> int:
+    """Print a command's notes and report; its exit code, whether or not they were read to the end."""
+    try:
+        for note in outcome.notes:
+            print(f"sheetnet: note: {note}", file=sys.stderr)
+        print(outcome.text)
+        sys.stdout.flush()
     except BrokenPipeError:
-        return 1
+        # The reader stopped early (`sheetnet verify FILE | head -1`): the verdict stands, and a file
+        # written stays written. Python flushes both streams once more at exit; into devnull, so that
+        # it does not complain of the closed pipe.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        for stream in (sys.stdout, sys.stderr):
+            os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+    return outcome.code
 
 
 if __name__ == "__main__":

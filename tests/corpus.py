@@ -13,7 +13,9 @@ import struct
 import zipfile
 import zlib
 from pathlib import Path
+from typing import NamedTuple
 
+from sheetnet.formats.ods import to_openformula
 from sheetnet.grid import address
 from sheetnet.layout import Layout
 from sheetnet.network import iterate
@@ -27,6 +29,13 @@ XLSX_NS = ('xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
            'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"')
 
 # -- valid workbooks from grids ----------------------------------------------------------------
+
+
+class Formula(NamedTuple):
+    """A grid's formula cell: the formula in the neutral syntax (Excel A1 without '=') and its cached value."""
+
+    text: str
+    value: float
 
 
 def network(sizes=(2, 2, 2)) -> tuple[dict, Layout]:
@@ -48,6 +57,9 @@ def _ods_cell(value) -> str:
         return "<table:table-cell/>"
     if isinstance(value, str):
         return f'<table:table-cell office:value-type="string"><text:p>{_esc(value)}</text:p></table:table-cell>'
+    if isinstance(value, Formula):
+        return (f'<table:table-cell table:formula="{_esc(to_openformula(value.text))}" office:value-type="float" '
+                f'office:value="{value.value!r}"/>')
     return f'<table:table-cell office:value-type="float" office:value="{value!r}"/>'
 
 
@@ -91,6 +103,8 @@ def ods(path: Path, sheets: dict | None = None, content: str | bytes | None = No
 def _xlsx_cell(r: int, c: int, value) -> str:
     if isinstance(value, str):
         return f'<c r="{address(r, c)}" t="inlineStr"><is><t>{_esc(value)}</t></is></c>'
+    if isinstance(value, Formula):
+        return f'<c r="{address(r, c)}"><f>{_esc(value.text)}</f><v>{value.value!r}</v></c>'
     return f'<c r="{address(r, c)}"><v>{value!r}</v></c>'
 
 

@@ -3,6 +3,7 @@
 import shutil
 import subprocess
 
+import corpus as C
 import numpy as np
 import pytest
 from conftest import ROOT, close
@@ -122,3 +123,42 @@ def test_existing_output_needs_force(tmp_path, original):
     assert result.returncode == 2 and "--force" in result.stderr and out.read_text() == "keep me"
     ok("train", original, "-n", 2, "-o", out, "--force", "--results-only")
     assert len(networks(formats.read(out))) == 2
+
+
+# -- a reader that stops early ---------------------------------------------------------------------
+
+def many_networks(path, spoiled: bool):
+    """A workbook of 400 networks, whose report is far longer than a pipe holds; the first spoiled or not."""
+    sheets = {f"S{k}": C.network()[0] for k in range(400)}
+    if spoiled:
+        sheets["S0"] = C.spoiled({(C.FIRST, C.W01): 0.5})
+    return C.ods(path, sheets)
+
+
+def read_one_byte(*args) -> tuple:
+    """(exit code, stderr) of sheetnet run as `sheetnet ARGS | head -c 1`."""
+    process = subprocess.Popen([shutil.which("sheetnet"), *map(str, args)], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    assert len(process.stdout.read(1)) == 1
+    process.stdout.close()
+    stderr = process.stderr.read()
+    return process.wait(timeout=300), stderr.decode()
+
+
+@pytest.mark.parametrize("spoiled, code", [(False, 0), (True, 1)])
+@pytest.mark.parametrize("options", [[], ["--json"]])
+def test_verify_exits_by_its_verdict_when_the_reader_stops_early(tmp_path, spoiled, code, options):
+    path = many_networks(tmp_path / "many.ods", spoiled)
+    assert sheetnet("verify", path, *options).returncode == code
+    assert read_one_byte("verify", path, *options) == (code, "")
+
+
+def test_show_exits_0_when_the_reader_stops_early(tmp_path):
+    assert read_one_byte("show", many_networks(tmp_path / "many.ods", spoiled=True)) == (0, "")
+
+
+def test_train_exits_0_when_the_reader_stops_early(tmp_path):
+    """The report comes after the file is written: it is written, whoever reads the report."""
+    path = many_networks(tmp_path / "many.ods", spoiled=False)
+    assert read_one_byte("train", path, "-n", 2, "-o", tmp_path / "out.ods", "--results-only") == (0, "")
+    assert len(networks(formats.read(tmp_path / "out.ods"))) == 400

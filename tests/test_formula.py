@@ -1,0 +1,197 @@
+"""The formula reader: random formulas against a direct evaluation, formulas nested to any depth,
+garbage, and deep formulas in workbooks given to the command."""
+
+import functools
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import corpus as C
+from sheetnet.formula import COMPILED_DEPTH, FormulaError, parse
+
+# -- random formulas ------------------------------------------------------------------------------
+
+ROW, COL = 9, 3  # the cell that holds the formulas
+CELLS = {"C8": (None, 8, 3), "$A$8": (None, 8, 1), "D$9": (None, 9, 4), "$E10": (None, 10, 5),
+         "Sheet2!E8": ("Sheet2", 8, 5), "'My sheet'!F8": ("My sheet", 8, 6), "'it''s'!$B$2": ("it's", 2, 2)}
+LEVEL = {"=": 0, "<>": 0, "<": 0, ">": 0, "<=": 0, ">=": 0, "+": 2, "-": 2, "*": 3, "/": 3, "^": 4}
+COMPARE = {"=": np.equal, "<>": np.not_equal, "<": np.less, ">": np.greater, "<=": np.less_equal,
+           ">=": np.greater_equal}
+ARITHMETIC = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide, "^": np.power}
+FUNCTIONS = {"EXP": (1, np.exp), "LN": (1, np.log), "SQRT": (1, np.sqrt), "ABS": (1, np.abs), "TANH": (1, np.tanh),
+             "POWER": (2, np.power), "SUM": (None, np.add), "MAX": (None, np.maximum), "MIN": (None, np.minimum),
+             "PRODUCT": (None, np.multiply)}
+
+numbers = st.floats(0, 1e6, allow_nan=False) | st.integers(0, 1000).map(float)
+leaves = numbers.map(lambda x: ("num", x)) | st.sampled_from(sorted(CELLS)).map(lambda name: ("ref", name))
+
+
+def _extend(children):
+    calls = st.sampled_from(sorted(FUNCTIONS)).flatmap(
+        lambda name: st.lists(children, min_size=FUNCTIONS[name][0] or 1, max_size=FUNCTIONS[name][0] or 4)
+        .map(lambda args: ("call", name, args)))
+    return (st.tuples(st.just("bin"), st.sampled_from(sorted(LEVEL)), children, children)
+            | st.tuples(st.just("neg"), children) | st.tuples(st.just("pct"), children)
+            | st.tuples(st.just("paren"), children) | calls)
+
+
+trees = st.recursive(leaves, _extend, max_leaves=25)
+
+
+def level(tree) -> int:
+    """How loosely the printed tree binds: a binary operator's level, 9 for what binds tightest."""
+    return LEVEL[tree[1]] if tree[0] == "bin" else 5 if tree[0] == "neg" else 9
+
+
+def show(tree, separator: str) -> str:
+    """The tree as formula text, with the brackets precedence needs (and those of "paren" nodes)."""
+    kind = tree[0]
+    if kind == "num":
+        return repr(tree[1])
+    if kind == "ref":
+        return tree[1]
+    if kind == "paren":
+        return "(" + show(tree[1], separator) + ")"
+    if kind == "call":
+        return tree[1] + "(" + separator.join(show(a, separator) for a in tree[2]) + ")"
+    bracket = lambda text, needed: f"({text})" if needed else text  # noqa: E731
+    if kind == "neg":
+        return "-" + bracket(show(tree[1], separator), level(tree[1]) < 5)
+    if kind == "pct":
+        return bracket(show(tree[1], separator), level(tree[1]) < 9) + "%"
+    op, a, b = tree[1:]
+    # Left to right within a level: a right operand of the same level needs brackets.
+    return (bracket(show(a, separator), level(a) < LEVEL[op]) + op
+            + bracket(show(b, separator), level(b) <= LEVEL[op]))
+
+
+def direct(tree, values: dict):
+    """The tree's value computed straight from it, with numpy's arithmetic."""
+    kind = tree[0]
+    if kind == "num":
+        return np.float64(tree[1])
+    if kind == "ref":
+        return np.float64(values[CELLS[tree[1]]])
+    if kind == "paren":
+        return direct(tree[1], values)
+    if kind == "neg":
+        return -direct(tree[1], values)
+    if kind == "pct":
+        return direct(tree[1], values) / 100.0
+    if kind == "call":
+        f = FUNCTIONS[tree[1]][1]
+        args = [direct(a, values) for a in tree[2]]
+        return functools.reduce(f, args) if FUNCTIONS[tree[1]][0] is None else f(*args)
+    op, a, b = tree[1], direct(tree[2], values), direct(tree[3], values)
+    return np.float64(COMPARE[op](a, b)) if op in COMPARE else ARITHMETIC[op](a, b)
+
+
+def same(a, b) -> bool:
+    return (np.isnan(a) and np.isnan(b)) or a == b
+
+
+def values_of(form, values: dict) -> list:
+    return [values[(ref.sheet, *ref.at(ROW, COL))] for ref in form.refs]
+
+
+@settings(max_examples=300, deadline=None)
+@given(trees, st.sampled_from([",", ";"]), st.lists(st.floats(-10, 10), min_size=len(CELLS), max_size=len(CELLS)))
+def test_random_formulas_evaluate_as_their_trees(tree, separator, numbers):
+    values = dict(zip(CELLS.values(), numbers))
+    text = show(tree, separator)
+    with np.errstate(all="ignore"):
+        expected = direct(tree, values)
+    form = parse(text, ROW, COL)
+    assert same(float(form.evaluate(values_of(form, values))), float(expected)), text
+    # Deeper than Python is given to compile: the stack machine gives the same.
+    deep = parse("-(" * (COMPILED_DEPTH + 1) + "-" + "(" + text + ")" + ")" * (COMPILED_DEPTH + 1), ROW, COL)
+    assert same(float(deep.evaluate(values_of(deep, values))), float(expected)), text
+    # Whole columns, as verify evaluates them.
+    column = form.evaluate([np.full(3, v) for v in values_of(form, values)])
+    assert all(same(float(x), float(expected)) for x in np.broadcast_to(column, 3)), text
+
+
+# -- any depth ---------------------------------------------------------------------------------------
+
+NESTED = {  # (text nested n deep, its value where C8 holds 2)
+    "brackets": (lambda n: "(" * n + "1" + ")" * n + "+C8", lambda n: 3.0),
+    "sums": (lambda n: "1+(" * n + "C8" + ")" * n, lambda n: n + 2.0),
+    "minus signs": (lambda n: "-(" * n + "C8" + ")" * n, lambda n: 2.0 * (-1) ** n),
+    "bare minus signs": (lambda n: "-" * n + "C8", lambda n: 2.0 * (-1) ** n),
+    "functions": (lambda n: "ABS(" * n + "-C8" + ")" * n, lambda n: 2.0),
+    "a long chain": (lambda n: "C8" + "+1" * n, lambda n: n + 2.0),
+}
+
+
+@pytest.mark.parametrize("depth", [1, 10, COMPILED_DEPTH, COMPILED_DEPTH + 1, 150, 1_000, 10_000, 100_000])
+@pytest.mark.parametrize("kind", sorted(NESTED))
+def test_formulas_of_any_depth_evaluate(kind, depth):
+    text, value = NESTED[kind][0](depth), NESTED[kind][1](depth)
+    form = parse(text, ROW, COL)
+    assert form.cells(ROW, COL) == [(None, 8, 3)]
+    assert form.evaluate([2.0] * len(form.refs)) == value
+    assert form.evaluate([np.array([2.0, 2.0])] * len(form.refs)).tolist() == [value, value]
+    assert form.text(ROW) == text and parse(text.replace("C8", "C9"), ROW + 1, COL).key == form.key
+
+
+@pytest.mark.parametrize("text", ["(" * 100_000 + "1", "1" + ")" * 100_000, "SUM(" * 100_000 + "1",
+                                  "-" * 100_000, "1+(" * 100_000 + ")" * 100_000])
+def test_unbalanced_deep_formulas_are_refused(text):
+    with pytest.raises(FormulaError):
+        parse(text, ROW, COL)
+
+
+@pytest.mark.parametrize("text, value", [
+    ("-5%", -0.05), ("2^3%", 2 ** 0.03), ("(1+1)%", 0.02), ("1/0", np.inf), ("0/0", np.nan), ("-1/0", -np.inf),
+    ("SUM(1;2,3)", 6.0), ("PI()", np.pi), ("1<2=1", 1.0), ("2*-3+1", -5.0), ("+-+1", -1.0),
+])
+def test_spreadsheet_arithmetic_on_plain_numbers(text, value):
+    assert same(float(parse(text, ROW, COL).evaluate([])), value)
+
+
+@pytest.mark.parametrize("text", ["SUM(A1:B2+1)", "-A1:B2", "A1:B2%", "SUM(1,)", "(1,2)", "1,2", "PI(", "SUM()",
+                                  "()", "1 2", "A1:", "A1:3", ")(", "1&2", "EXP(1)(2)"])
+def test_malformed_formulas_raise_formula_errors(text):
+    with pytest.raises(FormulaError):
+        parse(text, ROW, COL)
+
+
+ALPHABET = "()+-*/^%,;:=<>&$!'\" .0123456789ABCEPSUMXQRTNL8"
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text() | st.text(alphabet=ALPHABET, max_size=40))
+def test_garbage_raises_only_formula_errors(text):
+    try:
+        form = parse(text, ROW, COL)
+    except FormulaError:
+        return
+    form.evaluate([1.0] * len(form.refs))
+    form.evaluate([np.ones(2)] * len(form.refs))
+
+
+# -- deep formulas in workbooks ----------------------------------------------------------------------
+
+def sheetnet(*args):
+    exe = shutil.which("sheetnet")
+    assert exe, "the sheetnet command is not installed (pip install -e .)"
+    return subprocess.run([exe, *map(str, args)], capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("suffix", ["ods", "xlsx"])
+@pytest.mark.parametrize("text", [NESTED["brackets"][0](150), NESTED["brackets"][0](5_000), NESTED["sums"][0](5_000)],
+                         ids=["150 brackets", "5000 brackets", "5000 sums"])
+def test_verify_and_train_take_deep_formulas(tmp_path, suffix, text):
+    grid, layout = C.network()
+    cell = (C.FIRST, layout.at("cost", 2).col)  # a computed cell of the first data row
+    grid[cell] = C.Formula(text.replace("C8", f"C{C.FIRST}"), 1.0)
+    path = getattr(C, suffix)(tmp_path / f"deep.{suffix}", {"Sheet1": grid})
+    result = sheetnet("verify", path)
+    assert result.returncode in (1, 2) and result.stderr.count("\n") <= 1, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    trained = sheetnet("train", path, "-n", 3, "-o", tmp_path / f"out.{suffix}", "--results-only")
+    assert trained.returncode == 0 and "Traceback" not in trained.stderr, trained.stderr
