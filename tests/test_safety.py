@@ -597,6 +597,22 @@ HOSTILE = {
 }
 
 
+# A row of 16,385 cells without references: the last one is XFE1, one past the last column.
+_WIDE_ROW = ('<?xml version="1.0" encoding="UTF-8"?>\n<worksheet ' + C.XLSX_NS + '><sheetData><row r="1">'
+             + '<c><v>1</v></c>' * 16_385 + "</row></sheetData></worksheet>")
+
+
+@pytest.mark.parametrize("rows, sheet, message", [
+    ("wide", _WIDE_ROW, "cell XFE1 lies beyond a sheet's last column (XFD, the 16,384th)"),
+    ("far", C.xlsx_sheet({(2_000_000, 3): 1.0}), "cell C2000000 lies beyond a sheet's last row (1,048,576)"),
+], ids=["wide", "far"])
+def test_a_cell_beyond_the_sheet_is_named(tmp_path, rows, sheet, message):
+    source = C.xlsx(tmp_path / f"{rows}.xlsx", parts={"xl/worksheets/sheet1.xml": sheet})
+    for command in (["verify"], ["train", "-o", "x.ods"]):
+        result = run(*command[:1], source, *command[1:], cwd=tmp_path)
+        one_line_error(result, source.name, message)
+
+
 @pytest.mark.parametrize("case", list(HOSTILE))
 def test_hostile_file_is_refused(tmp_path, case):
     source = HOSTILE[case](tmp_path)

@@ -601,8 +601,7 @@ class XlsxRows(Rows):
         xlsx = self.xlsx
         for letters_, digits_, kind, formula, value in zip(letters, digits, kinds, formulas, values):
             row, col = (int(digits_), self._column(letters_)) if letters_ else (reader.row, reader.col + 1)
-            if row > xlsx.MAX_ROWS or col > xlsx.MAX_COLS:
-                raise SheetnetError(f"cell {letters_}{digits_} lies beyond the largest sheet ({xlsx.MAX_ROWS:,} rows)")
+            xlsx.within(row, col)
             reader.col = col
             reader.value, reader.inline = value, None
             value = reader._value(kind or "n", row, col)

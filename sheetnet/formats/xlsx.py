@@ -87,6 +87,15 @@ def shift(formula: str, rows: int, cols: int) -> str:
     return _SHIFTABLE.sub(move, formula)
 
 
+def within(row: int, col: int) -> None:
+    """Refuse a cell beyond the largest sheet, naming it and the limit it passes."""
+    if col > MAX_COLS:
+        raise SheetnetError(f"cell {column_letters(col)}{row} lies beyond a sheet's last column "
+                            f"({column_letters(MAX_COLS)}, the {MAX_COLS:,}th)")
+    if row > MAX_ROWS:
+        raise SheetnetError(f"cell {column_letters(col)}{row} lies beyond a sheet's last row ({MAX_ROWS:,})")
+
+
 class _SheetReader:
     def __init__(self, sheet: Sheet, strings: list, budget: list):
         self.sheet, self.strings, self.budget = sheet, strings, budget
@@ -118,8 +127,7 @@ class _SheetReader:
                     raise SheetnetError(f"bad cell reference {ref!r}") from None
             else:
                 row, col = self.row, self.col + 1
-            if row > MAX_ROWS or col > MAX_COLS:
-                raise SheetnetError(f"cell {ref} lies beyond the largest sheet ({MAX_ROWS:,} rows, {MAX_COLS:,} columns)")
+            within(row, col)
             self.col = col
             self.cell = [row, col, attrs.get("t", "n"), None]
             self.value = self.formula = self.inline = None
