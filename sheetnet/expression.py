@@ -41,9 +41,13 @@ class Syntax:
     separator: str  # between a function's arguments
 
     def sheet(self, name: str) -> str:
-        """A sheet name as a reference writes it: quoted, inner quotes doubled ('it''s')."""
-        quoted = "'" + name.replace("'", "''") + "'"
-        return "$" + quoted if self is OPENFORMULA else quoted
+        """A sheet name as a reference writes it: quoted ('it''s'), and in OpenFormula absolute."""
+        return "$" + quoted(name) if self is OPENFORMULA else quoted(name)
+
+
+def quoted(name: str) -> str:
+    """A sheet name quoted as formulas and chart ranges of either format write it: 'it''s'."""
+    return "'" + name.replace("'", "''") + "'"
 
 
 NEUTRAL = Syntax("neutral", "", ",")  # Excel A1 without '=': also the text of an .xlsx <f>

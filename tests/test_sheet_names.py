@@ -8,6 +8,7 @@ from libreoffice import convert
 
 from sheetnet import formats
 from sheetnet.cli import main
+from sheetnet.formats.xlsx import shift
 from sheetnet.grid import SHEET_NAME_LIMIT, sheet_name_problem
 from sheetnet.layout import Layout
 from sheetnet.output import Run, write
@@ -96,3 +97,8 @@ def test_libreoffice_agrees_on_random_sheet_names(tmp_path_factory, names, suffi
     path = folder / f"random{suffix}"
     write(path, [Run(name, Layout((1, 2, 1)), random_problem((1, 2, 1), seed=k), 20) for k, name in enumerate(names)])
     _recalculated_agree(path, folder / "lo")
+
+
+def test_a_shared_formula_moves_its_references_but_not_sheet_names_or_strings():
+    assert shift("'Q1 B2'!B2+A1*\"C3\"+Sheet2!$A$1+Sheet2!C5+SUM(A1:B$2)", 2, 1) == \
+        "'Q1 B2'!C4+B3*\"C3\"+Sheet2!$A$1+Sheet2!D7+SUM(B3:C$2)"

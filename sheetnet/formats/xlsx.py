@@ -73,7 +73,9 @@ def _shared_strings(z: zipfile.ZipFile) -> list:
     return strings
 
 
-_SHIFTABLE = re.compile(r"(?<![A-Za-z_!])(\$?)([A-Z]{1,3})(\$?)(\d+)(?![\w(])")
+# A reference; or a quoted sheet name or a string, matched only to be left as they are, so that
+# 'Q1 figures'!B2 keeps its sheet's name while B2 moves.
+_SHIFTABLE = re.compile(r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|(?<![A-Za-z_])(\$?)([A-Z]{1,3})(\$?)(\d+)(?![\w(])""")
 
 
 def shift(formula: str, rows: int, cols: int) -> str:
@@ -81,6 +83,8 @@ def shift(formula: str, rows: int, cols: int) -> str:
 
     def move(m):
         dc, col, dr, row = m.groups()
+        if col is None:
+            return m.group(0)
         from ..grid import column_number
 
         col = col if dc else column_letters(column_number(col) + cols)
