@@ -165,16 +165,14 @@ class Range(Node):
             raise ValueError("a range lies on one sheet")
 
     def _render(self, syntax, out):
-        last = Ref(self.last.col, self.last.row, self.last.relative, self.last.fixed_col, self.last.fixed_row)
         if syntax is OPENFORMULA:
             out.append("[" + (syntax.sheet(self.first.sheet) if self.first.sheet is not None else ""))
             self.first._cell(out, ".")
-            last._cell(out, ":.")
+            self.last._cell(out, ":.")
             out.append("]")
         else:
             self.first._render(syntax, out)
-            out.append(":")
-            last._render(syntax, out)
+            self.last._cell(out, ":")
 
 
 @dataclass(frozen=True, eq=True)
