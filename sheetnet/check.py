@@ -11,42 +11,27 @@ Python's agree. The sheet carries no 'Learning rate' label, so no reader takes i
 
 from __future__ import annotations
 
+from .expression import Binary, Node, Number, Range, Ref, Text, call
 from .grid import column_letters
 from .layout import LEARNING_RATE, Layout
 from .network import count_logged
 from .verify import TOLERANCE
 
 SUFFIX = " check"
-MAX_NAME = 31  # Excel's limit on sheet names
 RESULT, TOLERANCE_CELL, STATUS = (2, 2), (3, 2), (4, 2)  # (row, column) of B2, B3, B4
 
 
-def sheet_name(name: str, taken, ending: str = SUFFIX) -> str:
-    """'<name> check' (or another ending), shortened to fit a sheet name and numbered if that name is taken."""
-    taken = {t.casefold() for t in taken}
-    for k in range(1, 10_000):
-        suffix = ending if k == 1 else f"{ending} {k}"
-        candidate = name[:MAX_NAME - len(suffix)] + suffix
-        if candidate.casefold() not in taken:
-            return candidate
-    raise AssertionError("no free sheet name")
-
-
-def quoted(name: str) -> str:
-    """A sheet name as a formula writes it: 'Sheet 1' with inner quotes doubled."""
-    return "'" + name.replace("'", "''") + "'"
-
-
-def row_difference(layout: Layout, network_sheet: str) -> str:
-    """The template of a row's largest relative difference between the formula sheet and this one.
+def row_difference(layout: Layout, network_sheet: str) -> Node:
+    """The formula of a row's largest relative difference between the formula sheet and this one.
 
     SUMPRODUCT makes every engine evaluate the ranges element by element without an array
     formula; max(1, |b|) is written 1 + (|b| > 1)·(|b| − 1) for the same reason.
     """
-    span = f"{column_letters(layout.first_col)}{{r}}:{column_letters(layout.last_col)}{{r}}"
-    python = f"ABS({span})"
-    return (f"SUMPRODUCT(MAX(ABS({quoted(network_sheet)}!{span}-{span})"
-            f"/(1+({python}>1)*({python}-1))))")
+    span = lambda sheet=None: Range(Ref(layout.first_col, 0, relative=True, sheet=sheet),
+                                    Ref(layout.last_col, 0, relative=True))
+    python = call("ABS", span())
+    return call("SUMPRODUCT", call("MAX", call("ABS", span(network_sheet) - span())
+                                   / (1 + Binary(">", python, Number(1)) * (python - 1))))
 
 
 def write_check(w, run, name: str) -> None:
@@ -55,19 +40,19 @@ def write_check(w, run, name: str) -> None:
     diff_col = layout.last_col + 2
     rows = count_logged(run.n, run.every)
     last_row = layout.first_row + rows - 1
-    diff = f"{column_letters(diff_col)}{layout.first_row}:{column_letters(diff_col)}{last_row}"
-    tol = f"{column_letters(TOLERANCE_CELL[1])}{TOLERANCE_CELL[0]}"
-    result = f"{column_letters(RESULT[1])}{RESULT[0]}"
+    diff = Range(Ref(diff_col, layout.first_row), Ref(diff_col, last_row))
+    tol, result = Ref(TOLERANCE_CELL[1], TOLERANCE_CELL[0]), Ref(RESULT[1], RESULT[0])
+    verdict = lambda test, ok: call("IF", test, ok, Text("MISMATCH"))
     cells = {  # (row, col) -> (value, formula)
         (1, 1): (f"Python's numbers for sheet {run.name!r}, at the same addresses; column "
                  f"{column_letters(diff_col)}: each row's largest relative difference |formula - Python| / "
                  "max(1, |Python|). Recalculate (Ctrl+Shift+F9) to compare the formulas with Python.", None),
         (RESULT[0], 1): ("Largest relative difference", None),
-        RESULT: (0.0, f"MAX({diff})"),
+        RESULT: (0.0, call("MAX", diff)),
         (TOLERANCE_CELL[0], 1): ("Tolerance", None),
         TOLERANCE_CELL: (TOLERANCE, None),
         (STATUS[0], 1): ("Agreement", None),
-        STATUS: ("OK", f'IF(ISNUMBER({result}),IF({result}<={tol},"OK","MISMATCH"),"MISMATCH")'),
+        STATUS: ("OK", verdict(call("ISNUMBER", result), verdict(Binary("<=", result, tol), Text("OK")))),
     }
     for (r, c), text in layout.header().items():
         if text != LEARNING_RATE:
@@ -77,9 +62,9 @@ def write_check(w, run, name: str) -> None:
         width = max(c for rr, c in cells if rr == r)
         row = [cells.get((r, c), (None, None)) for c in range(1, width + 1)]
         w.row(r, [v for v, _ in row], [f for _, f in row])
-    templates = [None] * (diff_col - 1) + [row_difference(layout, run.name)]
+    formulas = [None] * (diff_col - 1) + [row_difference(layout, run.name)]
     empty, r = [None] * (layout.first_col - 1), layout.first_row
     for _, _, numbers in run.chunks():
         for values in numbers:
-            w.row(r, empty + values.tolist() + [None, 0.0], templates)
+            w.row(r, empty + values.tolist() + [None, 0.0], formulas)
             r += 1

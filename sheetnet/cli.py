@@ -15,7 +15,7 @@ import numpy as np
 
 from . import formats, report, verify
 from .errors import SheetnetError
-from .formats.merge import fresh_name
+from .grid import fresh_name, sheet_name_problem
 from .layout import Layout, find, find_label_row, networks
 from .output import Run, write
 from .sheets import each_network
@@ -35,6 +35,13 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message):
         # One line, exit 2, as for every other bad input.
         raise SheetnetError(message)
+
+
+def _sheet_name(text: str) -> str:
+    problem = sheet_name_problem(text)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return text
 
 
 def _positive_int(text: str) -> int:
@@ -144,7 +151,7 @@ def _new_names(found: list, keep) -> dict:
         return {sheet.name: sheet.name for sheet, *_ in found}
     taken, names = [s.name for s in keep.sheets], {}
     for sheet, *_ in found:
-        names[sheet.name] = fresh_name(f"{sheet.name} trained", taken)
+        names[sheet.name] = fresh_name(sheet.name, taken, " trained")
         taken.append(names[sheet.name])
     return names
 
@@ -222,7 +229,7 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--seed", type=int, help="random seed for the weights, inputs and targets")
     m.add_argument("-n", "--iterations", type=_positive_int, default=1, metavar="N",
                    help="iterations to lay out as rows (default 1: just the initial state)")
-    m.add_argument("--name", default="Sheet1", help="the sheet's name (default Sheet1)")
+    m.add_argument("--name", default="Sheet1", type=_sheet_name, help="the sheet's name (default Sheet1)")
     m.add_argument("--force", action="store_true", help="replace OUT if it exists")
     m.set_defaults(run=cmd_template)
 

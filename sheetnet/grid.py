@@ -142,3 +142,35 @@ def parse_address(text: str) -> tuple[int, int]:
     if not m:
         raise ValueError(f"not a cell address: {text!r}")
     return int(m.group(2)), column_number(m.group(1))
+
+
+# -- sheet names --------------------------------------------------------------------------------
+
+SHEET_NAME_LIMIT = 31  # Excel's; LibreOffice takes longer names, but a workbook travels
+_BAD_NAME = re.compile(r"[\[\]:*?/\\]")
+
+
+def sheet_name_problem(name: str, longest: int | None = SHEET_NAME_LIMIT) -> str | None:
+    """Why name cannot name a sheet, or None: Excel and LibreOffice both refuse an empty name, the
+    characters []:*?/\\ and an apostrophe at either end; Excel refuses more than longest characters."""
+    if not name:
+        return "a sheet needs a name"
+    if _BAD_NAME.search(name) or name[0] == "'" or name[-1] == "'":
+        return f"{name!r} cannot name a sheet (none of []:*?/\\ may stand in it, nor ' at either end)"
+    if longest is not None and len(name) > longest:
+        return f"{name!r} cannot name an Excel sheet (at most {longest} characters)"
+    return None
+
+
+def fresh_name(name: str, taken, ending: str = "") -> str:
+    """name + ending, or name + ending + ' 2', ' 3', ..., the first that is not taken (compared
+    case-insensitively, as office suites compare sheet names), name shortened so that the whole
+    fits in SHEET_NAME_LIMIT characters (and rid of the spaces and apostrophes a cut leaves at its
+    end: a name may not end in an apostrophe)."""
+    taken = {t.casefold() for t in taken}
+    for k in range(1, len(taken) + 2):
+        suffix = ending if k == 1 else f"{ending} {k}"
+        candidate = name[:SHEET_NAME_LIMIT - len(suffix)].rstrip(" '") + suffix
+        if candidate.casefold() not in taken:
+            return candidate
+    raise AssertionError("one of len(taken) + 1 names is free")

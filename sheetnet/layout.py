@@ -2,10 +2,11 @@
 
 This is the only module that knows cell positions. A :class:`Layout` is a column plan
 built from the layer sizes plus the rows of the header; :func:`find` reads one from a
-sheet by its captions and labels, and :meth:`Layout.row` lays an iteration out as the
-values and formula templates of one row. Templates are formulas in the package's
-neutral form (Excel A1 syntax without '=') in which ``{r}`` stands for the row's number
-and ``{p}`` for the previous row's; ``template.format(r=9, p=8)`` gives the formula.
+sheet by its captions and labels, and :meth:`Layout.values` and :meth:`Layout.formulas`
+lay an iteration out as the numbers and formulas of one row. Formulas are trees of
+:mod:`sheetnet.expression` whose references to the row itself and the row above are
+relative, so one tree serves every data row: ``layout.formula(c, False).text(9)`` is the
+formula of column c in row 9.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import SheetnetError
+from .expression import Node, Ref, call, total
 from .grid import Row, Sheet, address, column_letters
 from .network import Iteration, Network, Problem
 
@@ -109,6 +111,10 @@ class Layout:
     def lr_address(self) -> str:
         return address(self.first_row, self.lr_col)
 
+    def lr_ref(self, sheet: str | None = None) -> Ref:
+        """The learning rate's cell as formulas refer to it ($A$8), from this sheet or from `sheet`."""
+        return Ref(self.lr_col, self.first_row, fixed_col=True, fixed_row=True, sheet=sheet)
+
     def iteration_of(self, row: int) -> int:
         """The iteration a data row shows, counting from 1 at the first data row."""
         return row - self.first_row + 1
@@ -142,48 +148,58 @@ class Layout:
 
     # -- formulas ---------------------------------------------------------------------------
 
-    def formula(self, c: Column, first: bool) -> str | None:
-        """The template of column c in the first data row (first=True) or a later one.
+    def formula(self, c: Column, first: bool) -> Node | None:
+        """The formula of column c in the first data row (first=True) or a later one.
 
         None where the cell holds a plain number: inputs, weights and targets of the first row.
         """
-        ref = lambda kind, layer, j=0, i=0, row="r": f"{self.at(kind, layer, j, i).letter}{{{row}}}"
         if c.kind in ("input", "target", "weight") and first:
             return None
         if c.kind in ("input", "target"):
-            return ref(c.kind, c.layer, c.j, row="p")
+            return self._ref(c.kind, c.layer, c.j, row=-1)
         if c.kind == "weight":  # w(r) = w(r-1) - γ δ_j a_i, from the row above
-            lr = f"${column_letters(self.lr_col)}${self.first_row}"
-            step = f"{c.letter}{{p}}-{lr}*{ref('delta', c.layer, c.j, row='p')}"
-            return step if c.i == self.sizes[c.layer - 1] else step + "*" + self._source(c.layer, c.i, "p")
+            step = self.lr_ref() * self._ref("delta", c.layer, c.j, row=-1)
+            if c.i < self.sizes[c.layer - 1]:
+                step = step * self._source(c.layer, c.i, row=-1)
+            return self._ref("weight", c.layer, c.j, c.i, row=-1) - step
         if c.kind == "activation":
             n = self.sizes[c.layer - 1]
-            terms = [f"{self._source(c.layer, i, 'r')}*{ref('weight', c.layer, c.j, i)}" for i in range(n)]
-            z = "+".join(terms + [ref("weight", c.layer, c.j, n)])
-            return f"1/(1+EXP(-({z})))"
+            z = total([self._source(c.layer, i) * self._ref("weight", c.layer, c.j, i) for i in range(n)]
+                      + [self._ref("weight", c.layer, c.j, n)])
+            return 1 / (1 + call("EXP", -z))
         if c.kind == "delta":
-            a = ref("activation", c.layer, c.j)
+            a = self._ref("activation", c.layer, c.j)
             if c.layer == self.L:
-                return f"({a}-{ref('target', c.layer, c.j)})*{a}*(1-{a})"
-            k = range(self.sizes[c.layer + 1])
-            total = "+".join(f"{ref('delta', c.layer + 1, kk)}*{ref('weight', c.layer + 1, kk, c.j)}" for kk in k)
-            return f"{a}*(1-{a})*" + (f"({total})" if len(k) > 1 else total)
+                return (a - self._ref("target", c.layer, c.j)) * a * (1 - a)
+            back = [self._ref("delta", c.layer + 1, k) * self._ref("weight", c.layer + 1, k, c.j)
+                    for k in range(self.sizes[c.layer + 1])]
+            # One term stays unbracketed, as the original writes it: F8*(1-F8)*K8*H8.
+            return a * (1 - a) * total(back) if len(back) > 1 else a * (1 - a) * back[0].left * back[0].right
         if c.kind == "cost":
-            return "+".join(
-                f"0.5*({ref('activation', self.L, j)}-{ref('target', self.L, j)})^2" for j in range(self.sizes[-1])
-            )
+            return total([0.5 * (self._ref("activation", self.L, j) - self._ref("target", self.L, j)) ** 2
+                          for j in range(self.sizes[-1])])
         if c.kind == "change":  # dC/dw_ji = δ_j a_i, and δ_j for the bias
-            d = ref("delta", c.layer, c.j)
-            return d if c.i == self.sizes[c.layer - 1] else f"{d}*{self._source(c.layer, c.i, 'r')}"
+            d = self._ref("delta", c.layer, c.j)
+            return d if c.i == self.sizes[c.layer - 1] else d * self._source(c.layer, c.i)
         raise AssertionError(c.kind)
 
-    def _source(self, layer: int, i: int, row: str) -> str:
+    def update_from_change(self, c: Column) -> Node:
+        """The other formula a weight after the first row may hold when the sheet has change
+        matrices: w(r) = w(r-1) - γ · dC/dw(r-1)."""
+        change = self.at("change", c.layer, c.j, c.i)
+        return self._ref("weight", c.layer, c.j, c.i, row=-1) - self.lr_ref() * Ref(change.col, -1, relative=True)
+
+    def _ref(self, kind: str, layer: int, j: int = 0, i: int = 0, row: int = 0) -> Ref:
+        """The cell of a column in the formula's row (row=0) or the one above (row=-1)."""
+        return Ref(self.at(kind, layer, j, i).col, row, relative=True)
+
+    def _source(self, layer: int, i: int, row: int = 0) -> Ref:
         """The cell of a_i^(layer-1): an input for layer 1, an activation otherwise."""
-        kind = "input" if layer == 1 else "activation"
-        return f"{self.at(kind, layer - 1, i).letter}{{{row}}}"
+        return self._ref("input" if layer == 1 else "activation", layer - 1, i, row=row)
 
     def templates(self, first: bool) -> list:
-        """The formula templates of a data row, from column 1 to the last column."""
+        """The formulas of a data row (None: a plain number), from column 1 to the last column;
+        relative to the row, so the same for every row after the first."""
         row = [None] * self.last_col
         for c in self.columns:
             row[c.col - 1] = self.formula(c, first)

@@ -12,6 +12,7 @@ import numpy as np
 from . import check, formats, look, summary
 from .errors import SheetnetError
 from .formats.merge import into_copy
+from .grid import fresh_name
 from .layout import Layout
 from .network import Iteration, Problem, count_logged, histories, logged
 from .progress import Progress
@@ -72,7 +73,7 @@ def write(path, runs: list, progress: bool = False, keep=None) -> list:
     taken = [run.name for run in runs] + [s.name for s in (keep.sheets if keep else [])]
     if workbook:
         for run in runs:  # named first: each network sheet's note points at its summary
-            run.summary = check.sheet_name(run.name, taken, summary.SUFFIX)
+            run.summary = fresh_name(run.name, taken, summary.SUFFIX)
             taken.append(run.summary)
     notes = []
     with formats.atomic(path) as f, into_copy(f, keep and keep.path, notes, Path(path).parent) as target, \
@@ -84,7 +85,7 @@ def write(path, runs: list, progress: bool = False, keep=None) -> list:
                 summary.write(w, run, run.summary)
         if workbook:
             for run in runs:
-                taken.append(check.sheet_name(run.name, taken))
+                taken.append(fresh_name(run.name, taken, check.SUFFIX))
                 w.sheet(taken[-1])
                 check.write_check(w, run, taken[-1])
     return notes

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import math
 
-from .check import quoted
+from .expression import Ref
 from .formats.styles import Chart
-from .grid import address, column_letters
+from .grid import address
 from .look import cost_range
 from .network import count_logged, iterate
 from .report import shape
@@ -33,9 +33,7 @@ def write(w, run, name: str) -> None:
     rows = count_logged(run.n, run.every)
     first_row, last_row = layout.first_row, layout.first_row + rows - 1
     first, last = iterate(problem.network.W, problem.inputs, problem.T), run.last
-    # Cross-sheet references; braces doubled because the writers format templates with {r} and {p}.
-    sheet = quoted(run.name).replace("{", "{{").replace("}", "}}")
-    ref = lambda kind, layer, row, j=0, i=0: f"{sheet}!{address(row, layout.at(kind, layer, j, i).col)}"
+    ref = lambda kind, layer, row, j=0, i=0: Ref(layout.at(kind, layer, j, i).col, row, sheet=run.name)
     cells = {}  # (row, col) -> (value, formula, style)
 
     def put(r, c, value, formula=None, style=None):
@@ -44,10 +42,9 @@ def write(w, run, name: str) -> None:
     put(1, 1, f"Summary of sheet '{run.name}'", style="title")
     put(2, 1, f"Every number here is a live formula on sheet '{run.name}': change its first data row "
               "and the numbers and charts follow.", style="note")
-    lr = f"{sheet}!${column_letters(layout.lr_col)}${layout.first_row}"
     facts = [("Network", shape(layout.sizes), None, None),
              ("Iterations", float(run.n), None, None),
-             ("γ (the learning rate)", problem.network.lr, lr, None),  # not 'Learning rate': not a network
+             ("γ (the learning rate)", problem.network.lr, layout.lr_ref(run.name), None),  # not 'Learning rate': not a network
              ("Cost, first iteration", first.C, ref("cost", L, first_row), "scientific"),
              ("Cost, final iteration", last.C, ref("cost", L, last_row), "scientific")]
     for r, (label, value, formula, style) in enumerate(facts, 4):
@@ -89,7 +86,7 @@ def write(w, run, name: str) -> None:
         put(r, 2, first.a[L][j], ref("activation", L, first_row, j), "output")
         put(r, 3, last.a[L][j], ref("activation", L, last_row, j), "output")
         put(r, 4, problem.T[j], ref("target", L, last_row, j), "target")
-        put(r, 5, last.a[L][j] - problem.T[j], f"C{r}-D{r}", "scientific")
+        put(r, 5, last.a[L][j] - problem.T[j], Ref(3, r) - Ref(4, r), "scientific")
 
     content_cols = max(end_col + widest - 1, 5)
     w.sheet(name, charts=charts(run, rows, content_cols + 2), fit_page=True,

@@ -31,7 +31,7 @@ import numpy as np
 from . import formats
 from .errors import SheetnetError
 from .formula import Form, FormulaError, describe_ref, parse
-from .grid import EMPTY, Row, Sheet, address, column_letters
+from .grid import EMPTY, Row, Sheet, address
 from .layout import LEARNING_RATE, Layout, find, find_label_row, networks
 from .network import Network, Problem, histories, history, train
 
@@ -617,7 +617,7 @@ class Check:
             return self.template_cache[first]
         r = self.first if first else self.first + 1
         templates = self.layout.templates(first)
-        forms = [None if templates[c - 1] is None else parse(templates[c - 1].format(r=r, p=r - 1), r, c)
+        forms = [None if templates[c - 1] is None else parse(templates[c - 1].text(r), r, c)
                  for c in self.cols]
         self.template_cache[first] = forms
         return forms
@@ -630,9 +630,8 @@ class Check:
         forms = [self._templates(first)[j]]
         c = self.columns[j]
         if c.kind == "weight" and not first and self.layout.changes:
-            r, lr = self.first + 1, f"${column_letters(self.layout.lr_col)}${self.first}"
-            change = self.layout.at("change", c.layer, c.j, c.i).letter
-            forms.append(parse(f"{c.letter}{r - 1}-{lr}*{change}{r - 1}", r, c.col))
+            r = self.first + 1
+            forms.append(parse(self.layout.update_from_change(c).text(r), r, c.col))
         self.template_cache[(j, first)] = forms
         return forms
 

@@ -6,6 +6,7 @@ from conftest import close
 from libreoffice import convert
 
 from sheetnet import formats
+from sheetnet.expression import Ref
 from sheetnet.layout import Layout
 from sheetnet.output import Run, write
 from sheetnet.template import random_problem
@@ -53,7 +54,7 @@ def test_libreoffice_really_recalculates(tmp_path, suffix):
     path = tmp_path / f"stale{suffix}"
     with formats.atomic(path) as f, formats.writer(path)(f) as w:
         w.sheet("S")
-        w.row(1, [2.0, 5.0], [None, "A{r}+1"])  # B1 = A1+1 carrying a wrong cached 5
+        w.row(1, [2.0, 5.0], [None, Ref(1, 0, relative=True) + 1])  # B1 = A1+1 carrying a wrong cached 5
     theirs = formats.read(convert(path, tmp_path / "lo", suffix[1:]))
     assert theirs.sheets[0].value(1, 2) == 3.0
 

@@ -13,7 +13,8 @@ from libreoffice import convert
 from pypdf import PdfReader
 
 from sheetnet import formats
-from sheetnet.formats.ods import from_openformula, to_openformula
+from sheetnet.expression import OPENFORMULA, Range, Ref, call
+from sheetnet.formats.ods import from_openformula
 from sheetnet.layout import networks
 
 N = 120  # more than the 75 rows of the second chart, few enough to render quickly
@@ -197,16 +198,17 @@ def test_summary_formulas_follow_the_sheet_in_libreoffice(written, tmp_path):
     check_summary(formats.read(convert(written["ods"][0], tmp_path, "ods")))
 
 
-@pytest.mark.parametrize("neutral, openformula", [
-    ("'Sheet1'!AA8", "of:=[$'Sheet1'.AA8]"),
-    ("'it''s 2'!$E$1002-C8", "of:=[$'it''s 2'.$E$1002]-[.C8]"),
-    ("MAX('S 1'!C8:AM8)+SUM(F8:F10)", "of:=MAX([$'S 1'.C8:.AM8])+SUM([.F8:.F10])"),
-    ("C{p}*$A$8", "of:=[.C{p}]*[.$A$8]"),
+@pytest.mark.parametrize("tree, neutral, openformula", [
+    (Ref(27, 8, sheet="Sheet1"), "'Sheet1'!AA8", "of:=[$'Sheet1'.AA8]"),
+    (Ref(5, 1002, fixed_col=True, fixed_row=True, sheet="it's 2") - Ref(3, 8),
+     "'it''s 2'!$E$1002-C8", "of:=[$'it''s 2'.$E$1002]-[.C8]"),
+    (call("MAX", Range(Ref(3, 8, sheet="S 1"), Ref(39, 8))) + call("SUM", Range(Ref(6, 8), Ref(6, 10))),
+     "MAX('S 1'!C8:AM8)+SUM(F8:F10)", "of:=MAX([$'S 1'.C8:.AM8])+SUM([.F8:.F10])"),
+    (Ref(3, -1, relative=True) * Ref(1, 8, fixed_col=True, fixed_row=True), "C8*$A$8", "of:=[.C8]*[.$A$8]"),
 ])
-def test_openformula_translates_other_sheets_and_ranges(neutral, openformula):
-    assert to_openformula(neutral) == openformula
-    if "{" not in neutral:
-        assert from_openformula(openformula) == neutral
+def test_openformula_translates_other_sheets_and_ranges(tree, neutral, openformula):
+    assert tree.text(9) == neutral and tree.text(9, OPENFORMULA) == openformula
+    assert from_openformula(openformula) == neutral
 
 
 # -- the terminal ---------------------------------------------------------------------------------

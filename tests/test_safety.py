@@ -25,7 +25,7 @@ from libreoffice import convert
 import corpus as C
 from sheetnet import formats
 from sheetnet.errors import SheetnetError
-from sheetnet.formats.merge import fresh_name
+from sheetnet.grid import fresh_name
 from sheetnet.layout import Layout, networks
 from sheetnet.network import Network, Problem, train
 from sheetnet.output import Run, write

@@ -9,7 +9,8 @@ import pytest
 from sheetnet import formats, verify
 from sheetnet.errors import SheetnetError
 from sheetnet.formats import _deflate
-from sheetnet.formats._rowformat import compile_row
+from sheetnet.expression import Ref
+from sheetnet.formats._rowformat import Value, compile_row
 from sheetnet.layout import Layout, find_label_row
 from sheetnet.output import Run, write
 from sheetnet.template import random_problem
@@ -22,12 +23,12 @@ HARD = [0.1, 1 / 3, 2 / 3, 5e-324, 2.2250738585072014e-308, 1.7976931348623157e3
 @pytest.mark.parametrize("suffix", [".ods", ".xlsx"])
 def test_compiled_rows_read_back_exactly(tmp_path, suffix):
     path = tmp_path / f"numbers{suffix}"
-    templates = [None, "A{r}*2", None, "B{p}+C{r}"]
+    formulas = [None, Ref(1, 0, relative=True) * 2, None, Ref(2, -1, relative=True) + Ref(3, 0, relative=True)]
     rows = [[HARD[(r + k) % len(HARD)] for k in range(4)] for r in range(len(HARD))]
     with formats.atomic(path) as f, formats.writer(path)(f) as w:
         w.sheet("S")
         for r, values in enumerate(rows, 1):
-            w.row(r, values, templates)
+            w.row(r, values, formulas)
     sheet = formats.read(path).sheets[0]
     for r, values in enumerate(rows, 1):
         for k, v in enumerate(values, 1):
@@ -37,10 +38,11 @@ def test_compiled_rows_read_back_exactly(tmp_path, suffix):
 
 
 def test_compile_row_escapes_percent_and_fills_rows():
-    row = compile_row('<c f="A{r}*50%+{{x}}" p="{p}">{1!r}|{0!r}</c>', 2)
-    assert row([0.1, 5e-324], 7) == '<c f="A7*50%+{x}" p="6">4.9406564584124654e-324|0.10000000000000001</c>'
+    row = compile_row(['<c f="A', 0, '*50%+{x}%s" p="', -1, '" q="', 2, '">', Value(1), "|", Value(0), "</c>"], 2)
+    assert row([0.1, 5e-324], 7) == \
+        '<c f="A7*50%+{x}%s" p="6" q="9">4.9406564584124654e-324|0.10000000000000001</c>'
     assert float("4.9406564584124654e-324") == 5e-324 and float("0.10000000000000001") == 0.1
-    assert compile_row("<row/>", 0)([], 3) == "<row/>"
+    assert compile_row(["<row/>"], 0)([], 3) == "<row/>"
 
 
 class _Failing(io.BytesIO):
@@ -89,7 +91,7 @@ def test_an_interrupted_write_leaves_no_file_and_no_thread(tmp_path, suffix, exc
         with formats.atomic(path) as f, formats.writer(path)(f) as w:
             w.sheet("S")
             for r in range(1, 20_000):  # several chunks: the thread is busy when the error comes
-                w.row(r, [r * 0.1, None, r / 3], [None, None, "A{r}/3"])
+                w.row(r, [r * 0.1, None, r / 3], [None, None, Ref(1, 0, relative=True) / 3])
             raise exception()
     assert list(tmp_path.iterdir()) == []
     assert threading.active_count() == threads
@@ -113,7 +115,6 @@ def _networks_only(sheet):
 @pytest.mark.parametrize("suffix", [".ods", ".xlsx"])
 @pytest.mark.parametrize("head", [10, formats.HEAD_ROWS])  # decided inside the long sheets, or at their ends
 def test_read_leaves_out_the_sheets_keep_turns_down(trained, monkeypatch, suffix, head):
-    from sheetnet.formats import ods, xlsx
 
     monkeypatch.setattr(formats, "HEAD_ROWS", head)
     whole = formats.read(trained[suffix])

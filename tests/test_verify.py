@@ -12,14 +12,14 @@ import pytest
 from libreoffice import convert
 
 from sheetnet import formats
-from sheetnet.check import sheet_name
-from sheetnet.grid import column_number, parse_address
+from sheetnet.check import SUFFIX
+from sheetnet.grid import column_number, fresh_name, parse_address
 from sheetnet.formula import FormulaError, parse
 from sheetnet.grid import Cell, Row
 from sheetnet.layout import Layout, find, networks
 from sheetnet.output import Run, write
 from sheetnet.template import ORIGINAL_1_1_1, ORIGINAL_2_2_2, random_problem
-from sheetnet.verify import TOLERANCE, Tolerance, verify_book, verify_sheet
+from sheetnet.verify import TOLERANCE, verify_book, verify_sheet
 
 N = 300  # iterations in the written workbooks
 
@@ -202,9 +202,9 @@ def test_the_live_check_shows_a_mismatch(written, tmp_path):
 
 
 def test_check_sheet_names_never_collide():
-    assert sheet_name("Sheet1", ["Sheet1"]) == "Sheet1 check"
-    assert sheet_name("Sheet1", ["Sheet1", "Sheet1 check"]) == "Sheet1 check 2"
-    assert len(sheet_name("x" * 31, [])) == 31
+    assert fresh_name("Sheet1", ["Sheet1"], SUFFIX) == "Sheet1 check"
+    assert fresh_name("Sheet1", ["Sheet1", "Sheet1 check"], SUFFIX) == "Sheet1 check 2"
+    assert len(fresh_name("x" * 31, [], SUFFIX)) == 31
 
 
 # -- tampered copies ------------------------------------------------------------------------------

@@ -1,9 +1,9 @@
 """File formats: one module per format, each with the same small interface.
 
 A reading module has ``read(path) -> Book``; a writing module has a ``Writer`` class used as
-``with Writer(file) as w: w.sheet(name); w.row(r, values, templates) ...`` where ``values``
-and ``templates`` run from column 1 (None: an empty cell, or no formula) and templates are
-formula templates in the neutral form of :mod:`sheetnet.layout`.
+``with Writer(file) as w: w.sheet(name); w.row(r, values, formulas) ...`` where ``values``
+and ``formulas`` run from column 1 (None: an empty cell, or no formula) and formulas are
+trees of :mod:`sheetnet.expression`, which each writer renders in its own syntax.
 """
 
 from __future__ import annotations

@@ -1,58 +1,84 @@
-"""Compiled rows: a str.format row template turned into a faster %-format and its arguments."""
+"""Compiled rows: a writer's row, given as pieces, turned into one fast %-format.
+
+A writer lays a row out as pieces: literal texts, ints (a row offset: the row's own number
+plus it, as formula trees leave relative rows open, see :meth:`sheetnet.expression.Node.pieces`)
+and :class:`Value` (a number of the row). A row of captions is filled in once (:func:`fill`);
+a shape of data row is compiled once (:func:`compile_row`) and then filled for every row. Every
+literal has its '%' doubled in the compiled format, so no text of a workbook is interpreted.
+"""
 
 from __future__ import annotations
 
-import string
 from operator import itemgetter
+from typing import NamedTuple
+
+from ..expression import fill
+from ._xml import escape
 
 NUMBER = "%.17g"  # 17 significant digits: every float64 reads back exactly (LAYOUT.md)
 
 
-def compile_row(template: str, count: int):
-    """A function of (values, r) giving the row text, from a str.format template whose fields are
-    {k!r} (value k of count values), {r} (this row) and {p} (the previous row).
+class Value(NamedTuple):
+    """Where value k of a compiled row's values stands."""
+
+    k: int
+
+
+def escaped(pieces) -> list:
+    """The pieces with each literal escaped for XML."""
+    return [escape(p) if isinstance(p, str) else p for p in pieces]
+
+
+def compile_row(pieces, count: int):
+    """A function of (values, r) giving the row text of row r from its count values.
 
     '%' with '%.17g' formats numbers about twice as fast as str.format with repr.
     """
     text, fields = [], []
-    for literal, field, _, _ in string.Formatter().parse(template):
-        text.append(literal.replace("%", "%%"))
-        if field is None:
-            continue
-        if field in ("r", "p"):
-            text.append("%d")
-            fields.append(count if field == "r" else count + 1)
-        else:
+    offsets = sorted({p for p in pieces if type(p) is int} - {0, -1})
+    slot = {0: count, -1: count + 1, **{o: count + 2 + n for n, o in enumerate(offsets)}}
+    for p in pieces:
+        if isinstance(p, str):
+            text.append(p.replace("%", "%%"))
+        elif isinstance(p, Value):
             text.append(NUMBER)
-            fields.append(int(field))
+            fields.append(p.k)
+        else:
+            text.append("%d")
+            fields.append(slot[p])
     form = "".join(text)
     if not fields:
         return lambda values, r: form
     pick = itemgetter(*fields)
     if len(fields) == 1:
-        return lambda values, r: form % (pick((*values, r, r - 1)),)
-    return lambda values, r: form % pick((*values, r, r - 1))
+        return lambda values, r: form % (pick((*values, r, r - 1, *[r + o for o in offsets])),)
+    if not offsets:  # the rows of a network: this row and the one above
+        return lambda values, r: form % pick((*values, r, r - 1))
+    return lambda values, r: form % pick((*values, r, r - 1, *[r + o for o in offsets]))
 
 
 _NUMBERS = {float, type(None)}
 
 
 class RowCompiler:
-    """A writer's rows as text: each shape of data row (numbers, empty cells, the same formula
-    templates) is compiled once by compile_template into a fast function; any other row, such as
-    a row of captions or one with styles, goes through plain_row(values, templates, r, styles)."""
+    """A writer's rows as text. row_pieces(values, formulas, styles, compiled) lays a row out as
+    pieces, its numbers as Value(k) when compiled; each shape of data row (numbers, empty cells,
+    the same formulas) is compiled once into a fast function, and any other row, such as a row
+    of captions or one with styles, is filled in directly."""
 
-    def __init__(self, compile_template, plain_row):
-        self.compile_template, self.plain_row = compile_template, plain_row
+    def __init__(self, row_pieces):
+        self.row_pieces = row_pieces
         self.compiled = {}
 
-    def __call__(self, values: list, templates: list | None, r: int, styles: list | None = None) -> str:
+    def __call__(self, values: list, formulas: list | None, r: int, styles: list | None = None) -> str:
         if styles is not None:  # header rows and the first data row: few, never compiled
-            return self.plain_row(values, templates, r, styles)
-        key = (id(templates), tuple(map(type, values)))
+            return fill(self.row_pieces(values, formulas, styles, False), r)
+        key = (id(formulas), tuple(map(type, values)))
         compiled = self.compiled.get(key)
         if compiled is None and _NUMBERS.issuperset(key[1]):
-            # The templates are kept alive with their function, so that their id stays theirs.
-            compiled = self.compiled[key] = (compile_row(self.compile_template(values, templates), len(values)),
-                                             templates)
-        return compiled[0](values, r) if compiled is not None else self.plain_row(values, templates, r)
+            # The formulas are kept alive with their function, so that their id stays theirs.
+            compiled = self.compiled[key] = (compile_row(self.row_pieces(values, formulas, None, True), len(values)),
+                                             formulas)
+        if compiled is None:
+            return fill(self.row_pieces(values, formulas, None, False), r)
+        return compiled[0](values, r)

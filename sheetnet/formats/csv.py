@@ -31,7 +31,7 @@ class Writer:
         if self.sheets > 1:
             raise SheetnetError("a .csv file holds one network; choose one with --sheet")
 
-    def row(self, r: int, values: list, templates: list | None = None, styles: list | None = None) -> None:
+    def row(self, r: int, values: list, formulas: list | None = None, styles: list | None = None) -> None:
         if any(isinstance(v, str) for v in values):
             self.header = values  # captions come first; the labels are the last header row
             return

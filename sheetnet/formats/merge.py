@@ -35,7 +35,6 @@ from ._zip import open_zip
 
 CHUNK = 1 << 20
 SMALL = 64 << 20  # the most a part that is read whole (manifest, workbook.xml, rels, styles) may hold
-SHEET_NAME_LIMIT = 31  # Excel's; LibreOffice takes longer names, but a workbook travels
 
 OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 STYLE = "urn:oasis:names:tc:opendocument:xmlns:style:1.0"
@@ -46,18 +45,6 @@ MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 CONTENT_TYPES = "http://schemas.openxmlformats.org/package/2006/content-types"
-
-
-def fresh_name(name: str, taken) -> str:
-    """name, or name 2, name 3, ..., the first that is not taken (compared case-insensitively,
-    as office suites compare sheet names), shortened to Excel's 31 characters."""
-    taken = {t.casefold() for t in taken}
-    for k in range(1, len(taken) + 2):
-        suffix = f" {k}" if k > 1 else ""
-        candidate = name[:SHEET_NAME_LIMIT - len(suffix)].rstrip() + suffix
-        if candidate.casefold() not in taken:
-            return candidate
-    raise AssertionError("one of len(taken) + 1 names is free")
 
 
 @contextmanager

@@ -1,7 +1,8 @@
 """OpenDocument spreadsheets (.ods): a streaming reader and a streaming writer.
 
 Formulas are OpenFormula (``of:=[.C8]*[.E8]``) in the file and the package's neutral
-Excel A1 form (``C8*E8``) everywhere else; the two translations live here.
+Excel A1 form (``C8*E8``) everywhere else: the reader translates them here, the writer renders
+formula trees (:mod:`sheetnet.expression`) in OpenFormula.
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ import re
 import zipfile
 
 from ..errors import SheetnetError
-from ..grid import Cell
+from ..grid import Cell, sheet_name_problem
 from . import MAX_COLS, MAX_ROWS, MAX_SHEETS, fastrows, ods_look
 from ._deflate import Member
-from ._rowformat import RowCompiler
+from ..expression import OPENFORMULA
+from ._rowformat import RowCompiler, Value, escaped
 from ._xml import escape
 from ._zip import open_zip
 
@@ -35,8 +37,17 @@ MAX_WRITTEN_REPEAT = 31
 _OF_REF = re.compile(r"\[(\$?(?:'(?:[^']|'')*'|[^.\[\]:']*))?\.(\$?[A-Za-z]+\$?\d+)(?::(?:\$?(?:'(?:[^']|'')*'|[^.\[\]:']*))?\.(\$?[A-Za-z]+\$?\d+))?\]")
 
 
-def _neutral_ref(m: re.Match) -> str:
-    sheet, first, last = m.group(1), m.group(2), m.group(3)
+# What changes from OpenFormula to the neutral form: a reference, or the argument separator ';'.
+# A string is matched only to be left as it is, so that a ';' in it stays one.
+_OF_PART = re.compile(rf'{_OF_REF.pattern}|(;)|"(?:[^"]|"")*"')
+
+
+def _neutral_part(m: re.Match) -> str:
+    sheet, first, last, separator = m.groups()
+    if separator:
+        return ","
+    if first is None:
+        return m.group(0)
     prefix = sheet.lstrip("$") + "!" if sheet else ""
     return prefix + first + (":" + last if last else "")
 
@@ -47,26 +58,7 @@ def from_openformula(text: str) -> str:
         if text.startswith(prefix):
             text = text[len(prefix):]
             break
-    return _OF_REF.sub(_neutral_ref, text).replace(";", ",")
-
-
-# A reference or range, maybe on another sheet: 'Sheet 1'!A1:B2 (quotes doubled inside) or Sheet1!A1.
-_CELL = r"\$?[A-Z]{1,3}\$?(?:\d+|\{[rp]\})"
-_A1_REF = re.compile(rf"(?:('(?:[^']|'')+'|[A-Za-z_][\w.]*)!)?({_CELL})(?::({_CELL}))?(?![\w(])")
-
-
-def _of_ref(m: re.Match) -> str:
-    sheet, first, last = m.group(1), m.group(2), m.group(3)
-    return f"[{'$' + sheet if sheet else ''}.{first}" + (f":.{last}]" if last else "]")
-
-
-def to_openformula(neutral: str) -> str:
-    """'C{p}*$A$8' -> 'of:=[.C{p}]*[.$A$8]' (placeholders pass through); 'Sheet1'!A1 -> [$'Sheet1'.A1]."""
-    return "of:=" + _SEPARATOR.sub(lambda m: m.group(1) or ";", _A1_REF.sub(_of_ref, neutral))
-
-
-# An argument separator ',' becomes ';', but not inside a quoted sheet name or a string.
-_SEPARATOR = re.compile(r"('(?:[^']|'')*'|\"(?:[^\"]|\"\")*\")|,")
+    return _OF_PART.sub(_neutral_part, text)
 
 
 # -- reading ------------------------------------------------------------------------------------
@@ -232,7 +224,7 @@ class Writer:
         self.zip = None
         self.out = None
         self.row_no = 0
-        self.rows = RowCompiler(_compile_row, _plain_row)
+        self.rows = RowCompiler(_row_pieces)
         self.objects = []  # (name, content.xml) of the chart objects, written at the end
         self.freezes = {}  # sheet name -> first scrolling cell
 
@@ -253,6 +245,9 @@ class Writer:
     def sheet(self, name: str, *, charts=(), widths=None, freeze=None, fit_page=False) -> None:
         """Start a sheet: charts (styles.Chart), column widths in characters from column 1,
         freeze: the first cell that scrolls ('C8'), fit_page: print it on one landscape page."""
+        problem = sheet_name_problem(name, longest=None)  # LibreOffice takes names longer than Excel's
+        if problem:
+            raise SheetnetError(problem)
         self._close_table()
         style = f' table:style-name="{ods_look.FIT_TABLE}"' if fit_page else ""
         shapes, objects = ods_look.shapes(charts, widths, len(self.objects) + 1)
@@ -267,13 +262,13 @@ class Writer:
         if self.in_table:
             self._write("</table:table>")
 
-    def row(self, r: int, values: list, templates: list | None = None, styles: list | None = None) -> None:
-        """Write row r (ascending, from 1): values from column 1, with formula templates and
-        style names (styles.STYLES; None: unstyled)."""
+    def row(self, r: int, values: list, formulas: list | None = None, styles: list | None = None) -> None:
+        """Write row r (ascending, from 1): values from column 1, with formulas
+        (:mod:`sheetnet.expression` trees) and style names (styles.STYLES; None: unstyled)."""
         for gap in _runs(r - self.row_no - 1):
             self._write(f'<table:table-row table:number-rows-repeated="{gap}"><table:table-cell/></table:table-row>')
         self.row_no = r
-        self._write(self.rows(values, templates, r, styles))
+        self._write(self.rows(values, formulas, r, styles))
 
     def __exit__(self, kind, *_):
         if kind is None:
@@ -291,47 +286,30 @@ class Writer:
         self.zip.close()
 
 
-def _row(values, templates, cell) -> str:
-    """A <table:table-row> of the cells cell(k, value, template) makes for the non-empty ones,
-    runs of empty cells between them written as one repeated cell."""
+def _row_pieces(values, formulas, styles, compiled: bool) -> list:
+    """A <table:table-row> as pieces (see _rowformat): the non-empty cells, runs of empty cells
+    between them written as one repeated cell; numbers as Value(k) when compiled."""
     parts, empty = ["<table:table-row>"], 0
     for k, v in enumerate(values):
-        t = templates[k] if templates else None
-        if v is None and t is None:
+        f = formulas[k] if formulas else None
+        if v is None and f is None:
             empty += 1
             continue
         parts += [f'<table:table-cell table:number-columns-repeated="{run}"/>' for run in _runs(empty)]
         empty = 0
-        parts.append(cell(k, v, t))
+        parts.append("<table:table-cell")
+        if f is not None:
+            parts += [' table:formula="', *escaped(f.pieces(OPENFORMULA)), '"']
+        if styles and k < len(styles) and styles[k]:
+            parts.append(f' table:style-name="{ods_look.cell_style(styles[k])}"')
+        if isinstance(v, str):
+            parts.append(f' office:value-type="string"><text:p>{escape(v)}</text:p></table:table-cell>')
+        else:
+            parts += [' office:value-type="float" office:value="', Value(k) if compiled else repr(float(v)), '"/>']
     parts.append("</table:table-row>")
-    return "".join(parts)
+    return parts
 
 
 def _runs(count: int) -> list:
     """count repeats as runs of at most MAX_WRITTEN_REPEAT."""
     return [min(MAX_WRITTEN_REPEAT, count - k) for k in range(0, max(count, 0), MAX_WRITTEN_REPEAT)]
-
-
-def _compile_row(values, templates) -> str:
-    """A str.format template for a whole row of numbers: {k!r} is value k, {r} and {p} the rows."""
-
-    def cell(k, v, t):
-        formula = f' table:formula="{escape(to_openformula(t))}"' if t else ""
-        return f'<table:table-cell{formula} office:value-type="float" office:value="{{{k}!r}}"/>'
-
-    return _row(values, templates, cell)
-
-
-def _plain_row(values, templates, r, styles=None) -> str:
-    """A row of any values (captions, labels), not compiled: header rows are few."""
-
-    def cell(k, v, t):
-        attrs = f' table:formula="{escape(to_openformula(t).format(r=r, p=r - 1))}"' if t else ""
-        if styles and k < len(styles) and styles[k]:
-            attrs += f' table:style-name="{ods_look.cell_style(styles[k])}"'
-        if isinstance(v, str):
-            return (f'<table:table-cell{attrs} office:value-type="string"><text:p>{escape(v)}</text:p>'
-                    "</table:table-cell>")
-        return f'<table:table-cell{attrs} office:value-type="float" office:value="{float(v)!r}"/>'
-
-    return _row(values, templates, cell)

@@ -10,6 +10,7 @@ cells its ranges name.
 
 from __future__ import annotations
 
+from ..expression import quoted
 from ..grid import parse_address
 from ._xml import escape
 from .styles import CHART_NAME, MAX_WIDTH, MIN_WIDTH, PREFIX, STYLES, Chart, width
@@ -111,7 +112,7 @@ def columns(widths) -> str:
 
 def range_address(chart: Chart) -> str:
     """The chart's values as an ODF cell range address: 'Sheet 1'.AA8:'Sheet 1'.AA1002."""
-    sheet = "'" + chart.sheet.replace("'", "''") + "'"
+    sheet = quoted(chart.sheet)
     first, last = chart.values.split(":")
     return f"{sheet}.{first}:{sheet}.{last}"
 

@@ -1,6 +1,6 @@
 """What a workbook looks like, in neutral terms that each workbook format renders its own way.
 
-A writer's ``row(r, values, templates, styles)`` takes style names from :data:`STYLES`, and its
+A writer's ``row(r, values, formulas, styles)`` takes style names from :data:`STYLES`, and its
 ``sheet(name, charts=..., widths=..., freeze=..., fit_page=...)`` takes :class:`Chart` specs,
 column widths in characters and the first scrolling cell. The writers know nothing of
 networks: which cell gets which style, and which range a chart draws, is the caller's choice.

@@ -1,6 +1,7 @@
 """Office Open XML workbooks (.xlsx): a streaming reader and a streaming writer.
 
-Formulas in .xlsx are already in the package's neutral form (Excel A1 without '=').
+Formulas in .xlsx are already in the package's neutral form (Excel A1 without '='): the
+reader keeps them, the writer renders formula trees (:mod:`sheetnet.expression`) in it.
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ import re
 import zipfile
 
 from ..errors import SheetnetError
-from ..grid import Cell, Sheet, column_letters, parse_address
+from ..grid import SHEET_NAME_LIMIT, Cell, Sheet, column_letters, parse_address, sheet_name_problem
 from . import MAX_COLS, MAX_ROWS, MAX_SHEETS, fastrows, xlsx_look
 from ._deflate import Member
-from ._rowformat import RowCompiler
+from ._rowformat import RowCompiler, Value, escaped
 from ._xml import escape, parse
 from ._zip import open_zip
 from .ods import MAX_CELLS
@@ -70,7 +71,9 @@ def _shared_strings(z: zipfile.ZipFile) -> list:
     return strings
 
 
-_SHIFTABLE = re.compile(r"(?<![A-Za-z_!])(\$?)([A-Z]{1,3})(\$?)(\d+)(?![\w(])")
+# A reference; or a quoted sheet name or a string, matched only to be left as they are, so that
+# 'Q1 figures'!B2 keeps its sheet's name while B2 moves.
+_SHIFTABLE = re.compile(r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|(?<![A-Za-z_])(\$?)([A-Z]{1,3})(\$?)(\d+)(?![\w(])""")
 
 
 def shift(formula: str, rows: int, cols: int) -> str:
@@ -78,6 +81,8 @@ def shift(formula: str, rows: int, cols: int) -> str:
 
     def move(m):
         dc, col, dr, row = m.groups()
+        if col is None:
+            return m.group(0)
         from ..grid import column_number
 
         col = col if dc else column_letters(column_number(col) + cols)
@@ -257,8 +262,6 @@ _SHEET_HEAD = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
                '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
                'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">')
 
-_BAD_NAME = re.compile(r"[\[\]:*?/\\]")
-
 
 class Writer:
     """Writes each sheet's rows into its worksheet part as they come."""
@@ -269,7 +272,7 @@ class Writer:
         self.file = file
         self.names = []
         self.out = None
-        self.rows = RowCompiler(_compile_row, _plain_row)
+        self.rows = RowCompiler(_row_pieces)
         self.tail = ""  # what the open sheet's part ends with after </sheetData>
         self.drawings = []  # (sheet number, its charts), one drawing part each
 
@@ -283,8 +286,9 @@ class Writer:
     def sheet(self, name: str, *, charts=(), widths=None, freeze=None, fit_page=False) -> None:
         """Start a sheet: charts (styles.Chart), column widths in characters from column 1,
         freeze: the first cell that scrolls ('C8'), fit_page: print it on one landscape page."""
-        if len(name) > 31 or _BAD_NAME.search(name):
-            raise SheetnetError(f"{name!r} cannot name an Excel sheet (at most 31 characters, none of []:*?/\\)")
+        problem = sheet_name_problem(name, SHEET_NAME_LIMIT)
+        if problem:
+            raise SheetnetError(problem)
         self._close_sheet()
         self.names.append(name)
         if charts:
@@ -299,10 +303,10 @@ class Writer:
             self.out.close()
             self.out = None
 
-    def row(self, r: int, values: list, templates: list | None = None, styles: list | None = None) -> None:
-        """Write row r (ascending, from 1): values from column 1, with formula templates and
-        style names (styles.STYLES; None: unstyled)."""
-        self._write(self.rows(values, templates, r, styles))
+    def row(self, r: int, values: list, formulas: list | None = None, styles: list | None = None) -> None:
+        """Write row r (ascending, from 1): values from column 1, with formulas
+        (:mod:`sheetnet.expression` trees) and style names (styles.STYLES; None: unstyled)."""
+        self._write(self.rows(values, formulas, r, styles))
 
     def __exit__(self, kind, *_):
         if kind is None:
@@ -359,33 +363,23 @@ class Writer:
         return "\n".join(overrides)
 
 
-def _cell(k: int, v, t, r, number=None, style=None) -> str:
-    """One <c>: a string, or a number (given as its text) with an optional formula; style: a
-    name from styles.STYLES."""
-    ref = f"{column_letters(k + 1)}{r}"
-    s = f' s="{xlsx_look.style_index(style)}"' if style else ""
-    if number is None and t:  # a formula whose result is text
-        return f'<c r="{ref}"{s} t="str"><f>{escape(t)}</f><v>{escape(v)}</v></c>'
-    if number is None:
-        return f'<c r="{ref}"{s} t="inlineStr"><is><t>{escape(v)}</t></is></c>'
-    formula = f"<f>{escape(t)}</f>" if t else ""
-    return f'<c r="{ref}"{s}>{formula}<v>{number}</v></c>'
-
-
-def _compile_row(values, templates) -> str:
-    """A str.format template for a whole row of numbers: {k!r} is value k, {r} and {p} the rows.
+def _row_pieces(values, formulas, styles, compiled: bool) -> list:
+    """A <row> as pieces (see _rowformat): its row number left open, numbers as Value(k) when compiled.
 
     Every cell carries its reference: ECMA-376 lets a reader infer a left-out one, but Gnumeric
     does not, and keeps only the first cell of a row written without them."""
-    cells = [_cell(k, v, templates[k] if templates else None, "{r}", number=f"{{{k}!r}}")
-             for k, v in enumerate(values) if v is not None]
-    return f'<row r="{{r}}">{"".join(cells)}</row>'
-
-
-def _plain_row(values, templates, r, styles=None) -> str:
-    cells = "".join(
-        _cell(k, v, templates[k].format(r=r, p=r - 1) if templates and templates[k] else None, r,
-              number=None if isinstance(v, str) else repr(float(v)),
-              style=styles[k] if styles and k < len(styles) else None)
-        for k, v in enumerate(values) if v is not None)
-    return f'<row r="{r}">{cells}</row>'
+    parts = ['<row r="', 0, '">']
+    for k, v in enumerate(values):
+        if v is None:
+            continue
+        f = formulas[k] if formulas else None
+        style = styles[k] if styles and k < len(styles) else None
+        parts += [f'<c r="{column_letters(k + 1)}', 0, '"' + (f' s="{xlsx_look.style_index(style)}"' if style else "")]
+        formula = ["<f>", *escaped(f.pieces()), "</f>"] if f is not None else []
+        if isinstance(v, str):  # a string, or a formula whose result is text
+            parts += [' t="str">', *formula, f"<v>{escape(v)}</v></c>"] if formula else \
+                     [f' t="inlineStr"><is><t>{escape(v)}</t></is></c>']
+        else:
+            parts += [">", *formula, "<v>", Value(k) if compiled else repr(float(v)), "</v></c>"]
+    parts.append("</row>")
+    return parts

@@ -9,6 +9,7 @@ relationships part.
 
 from __future__ import annotations
 
+from ..expression import quoted
 from ..grid import parse_address
 from ._xml import escape
 from .styles import CHART_NAME, STYLES, Chart, width
@@ -158,7 +159,7 @@ def _axis(ax: int, cross: int, position: str, title: str, log: bool, grid: bool,
 
 def chart(spec: Chart) -> str:
     """A chart part: the values as a line against their position 1, 2, 3, ..., no legend."""
-    sheet = "'" + spec.sheet.replace("'", "''") + "'"
+    sheet = quoted(spec.sheet)
     return (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         '<c:chartSpace xmlns:c="http://schemas.openxmlformats.org/drawingml/2006/chart" '
