@@ -9,13 +9,13 @@ the XML or zip bytes that carry the attack.
 
 from __future__ import annotations
 
+import re
 import struct
 import zipfile
 import zlib
 from pathlib import Path
 from typing import NamedTuple
 
-from sheetnet.formats.ods import to_openformula
 from sheetnet.grid import address
 from sheetnet.layout import Layout
 from sheetnet.network import iterate
@@ -29,6 +29,11 @@ XLSX_NS = ('xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
            'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"')
 
 # -- valid workbooks from grids ----------------------------------------------------------------
+
+
+def to_openformula(neutral: str) -> str:
+    """A test's formula of same-sheet references in OpenFormula: 'C8*$A$8' -> 'of:=[.C8]*[.$A$8]'."""
+    return "of:=" + re.sub(r"(\$?[A-Z]{1,3}\$?[0-9]+)", r"[.\1]", neutral).replace(",", ";")
 
 
 class Formula(NamedTuple):

@@ -115,7 +115,6 @@ def _networks_only(sheet):
 @pytest.mark.parametrize("suffix", [".ods", ".xlsx"])
 @pytest.mark.parametrize("head", [10, formats.HEAD_ROWS])  # decided inside the long sheets, or at their ends
 def test_read_leaves_out_the_sheets_keep_turns_down(trained, monkeypatch, suffix, head):
-
     monkeypatch.setattr(formats, "HEAD_ROWS", head)
     whole = formats.read(trained[suffix])
     assert [s.name for s in whole.sheets] == ["Net", "Net summary", "Net check"]
