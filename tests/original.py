@@ -210,8 +210,21 @@ def write(folder: Path) -> Path:
 
 
 def computed(folder: Path) -> Path:
-    """The replica as LibreOffice computed and saved it: what the tests use as the original."""
-    return convert(write(folder / "written"), folder, "ods")
+    """The replica as LibreOffice computed and saved it, with view settings: what the tests use as
+    the original."""
+    path = convert(write(folder / "written"), folder, "ods")
+    # LibreOffice without a window saves no view settings, which the original (saved from a window)
+    # has and a copy adds its new sheets' to: they go back in, a list of sheets' views with none yet.
+    with zipfile.ZipFile(path) as z:
+        members = [(info, z.read(info)) for info in z.infolist()]
+    views = re.search(r'<config:config-item-set config:name="ooo:view-settings">.*</config:config-item-set>',
+                      ods_look.settings_xml({})).group(0)
+    with zipfile.ZipFile(path, "w") as z:
+        for info, data in members:
+            if info.filename == "settings.xml":
+                data = data.replace(b"<office:settings>", b"<office:settings>" + views.encode(), 1)
+            z.writestr(info, data)
+    return path
 
 
 # -- the numbers --------------------------------------------------------------------------------
