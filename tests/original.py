@@ -33,24 +33,21 @@ class Formula(str):
     """A cell's formula in sheetnet's neutral syntax (``E8-$A$8*M8*C8``), without its '='."""
 
 
-def _col(letters: str) -> int:
-    return column_number(letters)
-
-
 def _at(col: int, row: int) -> str:
+    """A cell's address, column first as it reads: (3, 8) -> 'C8'."""
     return address(row, col)
 
 
 def _sheet1() -> dict:
     """Sheet1: a 2-2-2 network from column C, captions in rows 4-5, labels in row 6, data in rows 8-1002."""
     first, last = 8, 1002
-    C, E, K, M, O, U, W, Y, AA = (_col(x) for x in ("C", "E", "K", "M", "O", "U", "W", "Y", "AA"))
+    C, E, K, M, O, U, W, Y, AA = (column_number(x) for x in ("C", "E", "K", "M", "O", "U", "W", "Y", "AA"))
     layers = [(C, E, K, M), (K, O, U, W)]  # the first columns of a layer's inputs, weights, activations, deltas
     grid = {
         (1, 1): NOTE,
         (4, C): "Layer 0", (4, E): "Layer 1", (4, O): "Layer 2",
         (5, C): "Input", (5, U): "Output", (5, Y): "Target", (5, AA): "Cost",
-        (5, _col("N")): Formula("N8*1000"),  # the original's stray display formula, not part of the network
+        (5, column_number("N")): Formula("N8*1000"),  # the original's stray display formula, not part of the network
         (6, 1): "Learning rate", (first, 1): 0.5,
     }
     labels = ["a0", "a1"] + ["w00", "w01", "w02", "w10", "w11", "w12"] + ["a0", "a1", "δ0", "δ1"]
@@ -65,7 +62,7 @@ def _sheet1() -> dict:
         p = r - 1
         if r > first:
             for col in (C, C + 1, Y, Y + 1):
-                grid[(r, col)] = Formula(f"{_at(col, p)}")
+                grid[(r, col)] = Formula(_at(col, p))
         for a, w, act, delta in layers:
             for j in range(2):
                 row = [w + 3 * j + i for i in range(3)]  # w_j0, w_j1, the bias w_j2
@@ -97,7 +94,7 @@ def _ark2() -> dict:
     for k, label in enumerate(["a0", "w00", "w01", "a0", "δ0", "w00", "w01", "a0", "δ0", "T0", "C"]):
         grid[(7, 3 + k)] = label
     for col, v in zip("CDEHIL", [0.3, 0.1, 0.1, 0.3, 0.3, 0.7]):
-        grid[(first, _col(col))] = v
+        grid[(first, column_number(col))] = v
     for r in range(first, last + 1):
         p = r - 1
         # Ark2 writes δ(1) without Sheet1's bracketed sum, and its updates as a·δ where Sheet1's are δ·a.
