@@ -189,7 +189,7 @@ def test_libreoffice_opens_the_ods_copy(original, trained_ods, tmp_path):
         cost = layout.at("cost", layout.L).col
         for r in range(layout.first_row, layout.first_row + N):
             assert close(book.sheet(name).value(r, cost), sheet.value(r, cost), 1e-9), (name, r)
-    # Both original charts are there, drawing what they drew.
+    # The original's charts are there, drawing what they drew.
     with zipfile.ZipFile(original) as a, zipfile.ZipFile(back) as b:
         assert chart_ranges(a) and chart_ranges(a) <= chart_ranges(b)
 
