@@ -2,9 +2,10 @@
 
 For a network sheet ``NAME`` the check sheet ``NAME check`` holds, cell for cell at the same
 addresses, the numbers sheetnet's Python computed (plain numbers, no formulas). Right of them,
-every row has a formula with the largest relative difference between that row of the formula
-sheet and Python's row, |a − b| / max(1, |b|) with b Python's number; ``B2`` holds the largest
-of all rows and ``B4`` says ``OK`` or ``MISMATCH`` against the tolerance in ``B3``. When
+every row has a formula with the relative difference between that row of the formula sheet and
+Python's row: the root of the sum of squares of (a − b) / max(1, |b|), b Python's number, which
+is at least the largest of them; ``B2`` holds the largest of all rows and ``B4`` says ``OK`` or
+``MISMATCH`` against the tolerance in ``B3``. When
 LibreOffice or Excel recalculates the workbook, these cells show whether its arithmetic and
 Python's agree. The sheet carries no 'Learning rate' label, so no reader takes it for a network.
 """
@@ -15,23 +16,24 @@ from .expression import Binary, Node, Number, Range, Ref, Text, call
 from .grid import column_letters
 from .layout import LEARNING_RATE, Layout
 from .network import count_logged
-from .verify import TOLERANCE
-
 SUFFIX = " check"
+TOLERANCE = 1e-12  # in B3: LibreOffice stores 15 significant digits and computes in its own order
 RESULT, TOLERANCE_CELL, STATUS = (2, 2), (3, 2), (4, 2)  # (row, column) of B2, B3, B4
 
 
 def row_difference(layout: Layout, network_sheet: str) -> Node:
-    """The formula of a row's largest relative difference between the formula sheet and this one.
+    """The formula of a row's relative difference between the formula sheet and this one:
+    SQRT(SUMPRODUCT(((a − b) / max(1, |b|))²)) over the row.
 
-    SUMPRODUCT makes every engine evaluate the ranges element by element without an array
-    formula; max(1, |b|) is written 1 + (|b| > 1)·(|b| − 1) for the same reason.
+    SUMPRODUCT makes every engine take the ranges element by element without an array formula;
+    inside it only operators stand (max(1, b²) written 1 + (b² > 1)·(b² − 1)), for an engine may
+    evaluate a function there on one cell only (Gnumeric does).
     """
     span = lambda sheet=None: Range(Ref(layout.first_col, 0, relative=True, sheet=sheet),
                                     Ref(layout.last_col, 0, relative=True))
-    python = call("ABS", span())
-    return call("SUMPRODUCT", call("MAX", call("ABS", span(network_sheet) - span())
-                                   / (1 + Binary(">", python, Number(1)) * (python - 1))))
+    square = span() ** 2
+    return call("SQRT", call("SUMPRODUCT", (span(network_sheet) - span()) ** 2
+                             / (1 + Binary(">", square, Number(1)) * (square - 1))))
 
 
 def write_check(w, run, name: str) -> None:
@@ -45,8 +47,8 @@ def write_check(w, run, name: str) -> None:
     verdict = lambda test, ok: call("IF", test, ok, Text("MISMATCH"))
     cells = {  # (row, col) -> (value, formula)
         (1, 1): (f"Python's numbers for sheet {run.name!r}, at the same addresses; column "
-                 f"{column_letters(diff_col)}: each row's largest relative difference |formula - Python| / "
-                 "max(1, |Python|). Recalculate (Ctrl+Shift+F9) to compare the formulas with Python.", None),
+                 f"{column_letters(diff_col)}: each row's relative difference, the root of the sum of squares of "
+                 "(formula - Python) / max(1, |Python|). Recalculate (Ctrl+Shift+F9) to compare the formulas with Python.", None),
         (RESULT[0], 1): ("Largest relative difference", None),
         RESULT: (0.0, call("MAX", diff)),
         (TOLERANCE_CELL[0], 1): ("Tolerance", None),
@@ -57,7 +59,7 @@ def write_check(w, run, name: str) -> None:
     for (r, c), text in layout.header().items():
         if text != LEARNING_RATE:
             cells[(r, c)] = (text, None)
-    cells[(layout.label_row, diff_col)] = ("largest rel. diff", None)
+    cells[(layout.label_row, diff_col)] = ("relative diff.", None)
     for r in sorted({r for r, _ in cells}):
         width = max(c for rr, c in cells if rr == r)
         row = [cells.get((r, c), (None, None)) for c in range(1, width + 1)]

@@ -40,7 +40,6 @@ from .network import Network, Problem, histories, history, train
 # digits to 0, where IEEE arithmetic leaves some 1e-17 (atol): LAYOUT.md.
 RTOL = 1e-12
 ATOL = 1e-15
-TOLERANCE = RTOL  # the check sheet's relative tolerance
 _SAME_FUNCTION = 1e-9  # two formulas on the same random numbers: only rounding may differ
 _NO_FORMULA, _UNREADABLE = -1, -2
 SEP = Row.SEPARATOR  # between the formulas of a row's cells, joined

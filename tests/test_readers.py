@@ -265,22 +265,12 @@ def test_openpyxl_reads_every_formula_sheetnet_wrote(folder, reference, name):
     assert (total > 1000) == ("--log-every" not in WORKBOOKS[name][1])
 
 
-def _recalculated(reader: str, ours: dict, theirs: dict, array_context: bool = True) -> None:
+def _recalculated(reader: str, ours: dict, theirs: dict) -> None:
     """Compare an engine's recalculation with Python's numbers, within LAYOUT.md's tolerance (the
-    engines' arithmetic differs in the last bits), and require "OK" in every check sheet's B4.
-
-    array_context=False: the engine evaluates the functions nested in SUMPRODUCT's arguments
-    without array context, so the check sheets' SUMPRODUCT(MAX(ABS(range-range)...)) cells and
-    B2 and B4 below them are left out (see test_gnumeric_recalculates_to_the_same_numbers)."""
-    if not array_context:
-        left_out = {(sheet, k) for sheet, cells in ours.items() if sheet.endswith(check.SUFFIX)
-                    for k, cell in cells.items()
-                    if k in (check.RESULT, check.STATUS) or (cell.formula or "").startswith("SUMPRODUCT(")}
-        ours, theirs = ({sheet: {k: v for k, v in cells.items() if (sheet, k) not in left_out}
-                         for sheet, cells in book.items()} for book in (ours, theirs))
+    engines' arithmetic differs in the last bits), and require "OK" in every check sheet's B4."""
     compare(reader, ours, theirs)
-    for sheet, cells in ours.items():
-        if sheet.endswith(check.SUFFIX) and array_context:
+    for sheet in ours:
+        if sheet.endswith(check.SUFFIX):
             assert theirs[sheet].get(check.STATUS) == "OK", f"{reader}: {sheet}!B4 reads {theirs[sheet].get(check.STATUS)!r}"
 
 
@@ -302,11 +292,5 @@ def test_libreoffice_recalculates_to_the_same_numbers(folder, reference, libreof
 
 @pytest.mark.parametrize("name,suffix", FILES, ids=[n + s for n, s in FILES])
 def test_gnumeric_recalculates_to_the_same_numbers(folder, reference, name, suffix):
-    """Gnumeric gives every number of the network and summary sheets, but not the check sheets'
-    largest relative differences: it evaluates the functions nested in SUMPRODUCT's arguments
-    without array context (ABS(C8:EF8) is the one cell of C8:EF8 in the formula's column, or
-    #VALUE!), where OpenFormula declares SUMPRODUCT's arguments ForceArray, so that nested
-    expressions are evaluated as arrays too, as LibreOffice and Excel do. Python's numbers on
-    the check sheets are compared all the same, and the network sheets' numbers with them."""
-    _recalculated("Gnumeric --recalc", reference[name, suffix], read_gnumeric(folder / f"{name}{suffix}", recalc=True),
-                  array_context=False)
+    """Gnumeric, an engine of its own, gives every number, the check sheets' differences too."""
+    _recalculated("Gnumeric --recalc", reference[name, suffix], read_gnumeric(folder / f"{name}{suffix}", recalc=True))

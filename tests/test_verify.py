@@ -19,7 +19,8 @@ from sheetnet.grid import Cell, Row
 from sheetnet.layout import Layout, find, networks
 from sheetnet.output import Run, write
 from sheetnet.template import ORIGINAL_1_1_1, ORIGINAL_2_2_2, random_problem
-from sheetnet.verify import TOLERANCE, verify_book, verify_sheet
+from sheetnet.check import TOLERANCE
+from sheetnet.verify import verify_book, verify_sheet
 
 N = 300  # iterations in the written workbooks
 
