@@ -172,3 +172,17 @@ def test_the_tolerance_is_numpy_isclose():
     a = np.array([1e-3, 1e-3, 0.0, 5.0, np.nan, np.inf])
     b = np.array([1e-3 * (1 + 1e-9), 1e-3 * (1 + 1e-13), 1e-16, 5.0 + 1e-11, np.nan, 1.0])
     np.testing.assert_array_equal(tol.close(a, b), np.isclose(a, b, rtol=1e-12, atol=1e-15, equal_nan=True))
+
+
+def test_the_replica_as_written_verifies_as_computed(replica, tmp_path):
+    """The replica of the original before any program computed it (formulas without a cached
+    value, as tests/original.py writes it) gets the verdicts of LibreOffice's computed copy."""
+    from original import write as uncomputed
+
+    raw = {r.sheet: r for r in verify.verify_file(uncomputed(tmp_path))}
+    done = {r.sheet: r for r in verify.verify_file(replica)}
+    assert list(raw) == list(done) == ["Sheet1", "Ark2"]
+    assert raw["Sheet1"].ok and raw["Sheet1"].uncached == raw["Sheet1"].formulas == done["Sheet1"].formulas
+    assert not raw["Ark2"].ok and raw["Ark2"].first.cell == done["Ark2"].first.cell == "D9"
+    assert [f.cell for f in raw["Ark2"].faults] == [f.cell for f in done["Ark2"].faults]
+    assert raw["Ark2"].formula_faults == done["Ark2"].formula_faults == 765
