@@ -36,8 +36,9 @@ def row_difference(layout: Layout, network_sheet: str) -> Node:
                              / (1 + Binary(">", square, Number(1)) * (square - 1))))
 
 
-def write_check(w, run, name: str) -> None:
-    """Write the check sheet of one run (see the module docstring) as sheet `name` of writer w."""
+def write_check(w, run, chunks, name: str) -> None:
+    """Write the check sheet of one run (see the module docstring) as sheet `name` of writer w,
+    from the chunks of the run's rows as output.write trains them."""
     layout = run.layout
     diff_col = layout.last_col + 2
     rows = count_logged(run.n, run.every)
@@ -66,7 +67,7 @@ def write_check(w, run, name: str) -> None:
         w.row(r, [v for v, _ in row], [f for _, f in row])
     formulas = [None] * (diff_col - 1) + [row_difference(layout, run.name)]
     empty, r = [None] * (layout.first_col - 1), layout.first_row
-    for _, _, numbers in run.chunks():
+    for _, _, numbers in chunks:
         for values in numbers:
             w.row(r, empty + values.tolist() + [None, 0.0], formulas)
             r += 1

@@ -85,23 +85,23 @@ def cmd_train(args) -> Outcome:
     _check_output(out, [source], args.force)
     book = formats.read(source, head=True)  # a network's first data row is all that training needs
     found = _networks(book, source, args.sheet)
-    keep, left_out = _kept(source, out, book, args.results_only)
-    names = _new_names(found, keep)
+    copy_of, left_out = _copied(source, out, book, args.results_only)
+    names = _new_names(found, copy_of)
     runs = [Run(names[sheet.name], Layout(layout.sizes), problem, args.iterations, every=args.log_every,
                 note=f"Trained by sheetnet from {source.name}, sheet {sheet.name}: {args.iterations} iterations, "
                      + _rows_note(args.iterations, args.log_every)
                      + ", from the first row's inputs, weights and targets.")
             for sheet, layout, problem in found]
     try:
-        notes = write(out, runs, progress=True, keep=keep)
+        written, notes = write(out, runs, progress=True, copy_of=copy_of)
     except SheetnetError as e:
         # A trained sheet's trouble comes from IN's sheet; anything else is about OUT.
         source_sheet = {new: old for old, new in names.items()}.get(e.sheet)
         if source_sheet is not None:
             e.sheet = source_sheet
         raise e.located(file=source if source_sheet is not None else out) from None
-    summaries = ", ".join(f"'{run.summary}'" for run in runs if run.summary)
-    lines = [report.trained(run) for run in runs]
+    summaries = ", ".join(f"'{w.summary}'" for w in written if w.summary)
+    lines = [report.trained(w) for w in written]
     lines.append(f"wrote {out}" + (f" (weights, outputs and cost charts on {summaries})" if summaries else ""))
     return Outcome(0, "\n".join(lines), tuple([left_out] * bool(left_out) + notes))
 
@@ -127,7 +127,7 @@ def cmd_show(args) -> Outcome:
     return Outcome(0, "\n".join(lines))
 
 
-def _kept(source: Path, out: Path, book, results_only: bool):
+def _copied(source: Path, out: Path, book, results_only: bool):
     """(the book whose workbook OUT is to copy or None, a note on what OUT leaves out of IN)."""
     kind = out.suffix.lower()
     if results_only:
@@ -145,11 +145,11 @@ def _kept(source: Path, out: Path, book, results_only: bool):
                  "--results-only writes just the new sheets without this note"
 
 
-def _new_names(found: list, keep) -> dict:
-    """{sheet name: the name of its trained sheet}: its own, or, beside the kept sheets, 'NAME trained'."""
-    if keep is None:
+def _new_names(found: list, copy_of) -> dict:
+    """{sheet name: the name of its trained sheet}: its own, or, beside the copied sheets, 'NAME trained'."""
+    if copy_of is None:
         return {sheet.name: sheet.name for sheet, *_ in found}
-    taken, names = [s.name for s in keep.sheets], {}
+    taken, names = [s.name for s in copy_of.sheets], {}
     for sheet, *_ in found:
         names[sheet.name] = fresh_name(sheet.name, taken, " trained")
         taken.append(names[sheet.name])
@@ -191,8 +191,8 @@ def cmd_template(args) -> Outcome:
     run = Run(args.name, Layout(sizes), problem_for(sizes, args.seed), args.iterations,
               note="Change the inputs, targets, weights or learning rate in the first data row, "
                    "then run: sheetnet train THIS_FILE -n 1000 -o trained.ods")
-    write(out, [run])
-    return Outcome(0, f"wrote {out}: a {_shape(sizes)} network, {run.n} iteration(s), cost {run.first_cost:.6g}")
+    [written], _ = write(out, [run])
+    return Outcome(0, f"wrote {out}: a {_shape(sizes)} network, {run.n} iteration(s), cost {written.first_cost:.6g}")
 
 
 def parser() -> argparse.ArgumentParser:

@@ -18,9 +18,9 @@ from .network import Iteration, Problem, count_logged, histories, logged
 from .progress import Progress
 
 
-@dataclass
+@dataclass(frozen=True)
 class Run:
-    """One network to write: its sheet name, layout, initial state and number of iterations."""
+    """One network to write, as asked: its sheet's name, layout, initial state, iterations and note."""
 
     name: str
     layout: Layout
@@ -28,67 +28,87 @@ class Run:
     n: int
     note: str = ""
     every: int = 1  # write iterations 1, 1 + every, ... and n; values only when every > 1
-    first_cost: float = math.nan
-    last_cost: float = math.nan
-    last: Iteration | None = None  # the last row's iteration, for the summary
-    summary: str | None = None  # the name of its summary sheet, when the format has room for one
-    log: list | None = None  # the chunks of a short training, kept by chunks() for the second pass
 
-    def chunks(self):
-        """Yield the rows to write, a chunk of iterations at a time: (their iteration numbers,
-        the stacked Iteration, its rows' numbers from the network's first column on). A short
-        training is kept for a second pass (LOG_ROWS)."""
-        if self.log is not None:
-            yield from self.log
+
+@dataclass
+class Written:
+    """What writing one run produced: its summary sheet's name (None where the format has no room
+    for one), and its training's first cost and last iteration."""
+
+    run: Run
+    summary: str | None = None
+    first_cost: float = math.nan
+    last: Iteration | None = None
+
+    @property
+    def last_cost(self) -> float:
+        return float(self.last.C)
+
+
+class _Rows:
+    """A run's rows to write, a chunk of iterations at a time: (their iteration numbers, the
+    stacked Iteration, its rows' numbers from the network's first column on). A workbook shows a
+    training twice, on its formula sheet and its check sheet: a short one is kept for the second
+    time rather than trained again; a long one is trained again, so that memory does not grow
+    with the iterations."""
+
+    def __init__(self, run: Run):
+        self.run = run
+        self.kept = None
+
+    def __iter__(self):
+        if self.kept is not None:
+            yield from self.kept
             return
-        keep = [] if count_logged(self.n, self.every) <= LOG_ROWS else None
-        numbers = logged(self.n, self.every)
-        for h in histories(self.problem, self.n, self.every, CHUNK_ROWS):
-            chunk = (list(itertools.islice(numbers, len(h.C))), h, self.layout.matrix(h))
+        run = self.run
+        keep = [] if count_logged(run.n, run.every) <= LOG_ROWS else None
+        numbers = logged(run.n, run.every)
+        for h in histories(run.problem, run.n, run.every, CHUNK_ROWS):
+            chunk = (list(itertools.islice(numbers, len(h.C))), h, run.layout.matrix(h))
             if keep is not None:
                 keep.append(chunk)
             yield chunk
-        self.log = keep
+        self.kept = keep
 
 
-# A workbook shows a training twice, on its formula sheet and its check sheet: a short one is
-# kept for the second time rather than trained again; a long one is trained again, so that
-# memory does not grow with the iterations.
-LOG_ROWS = 1000
+LOG_ROWS = 1000  # the most rows of a training kept for its second time (see _Rows)
 CHUNK_ROWS = 1000  # rows trained at a time (network.histories)
 
 
-def write(path, runs: list, progress: bool = False, keep=None) -> list:
+def write(path, runs: list, progress: bool = False, copy_of=None) -> tuple[list, list]:
     """Write every run to path (format from its extension); the file appears only when complete.
 
     progress: draw a progress bar on stderr while training, if stderr is a terminal.
-    keep: a Book read from a workbook of path's format: the file is a copy of that workbook,
+    copy_of: a Book read from a workbook of path's format: the file is a copy of that workbook,
     every sheet and part kept, with the new sheets after its own (their names must be free).
-    Returns notes for the user on what of the new sheets a kept workbook could not take.
+    Returns what was written of each run (Written), and notes for the user on what of the new
+    sheets the copied workbook could not take.
     """
     Writer = formats.writer(path)
     for run in runs:
         check_rows(path, Writer, run)
     workbook = formats.suffix_of(path, formats.WRITABLE) != ".csv"  # a .csv holds one sheet: no summary, no check
-    taken = [run.name for run in runs] + [s.name for s in (keep.sheets if keep else [])]
+    taken = [run.name for run in runs] + [s.name for s in (copy_of.sheets if copy_of else [])]
+    written = [Written(run) for run in runs]
     if workbook:
-        for run in runs:  # named first: each network sheet's note points at its summary
-            run.summary = fresh_name(run.name, taken, summary.SUFFIX)
-            taken.append(run.summary)
+        for result in written:  # named first: each network sheet's note points at its summary
+            result.summary = fresh_name(result.run.name, taken, summary.SUFFIX)
+            taken.append(result.summary)
+    rows = [_Rows(run) for run in runs]
     notes = []
-    with formats.atomic(path) as f, into_copy(f, keep and keep.path, notes, Path(path).parent) as target, \
+    with formats.atomic(path) as f, into_copy(f, copy_of and copy_of.path, notes, Path(path).parent) as target, \
             Writer(target) as w:
-        for run in runs:
-            w.sheet(run.name, **look.sheet(run.layout))
-            write_network(w, run, progress)
-            if run.summary:
-                summary.write(w, run, run.summary)
+        for result, its_rows in zip(written, rows):
+            w.sheet(result.run.name, **look.sheet(result.run.layout))
+            write_network(w, result, its_rows, progress)
+            if result.summary:
+                summary.write(w, result, result.summary)
         if workbook:
-            for run in runs:
+            for run, its_rows in zip(runs, rows):
                 taken.append(fresh_name(run.name, taken, check.SUFFIX))
                 w.sheet(taken[-1])
-                check.write_check(w, run, taken[-1])
-    return notes
+                check.write_check(w, run, its_rows, taken[-1])
+    return written, notes
 
 
 def check_rows(path, Writer, run: Run) -> None:
@@ -106,17 +126,19 @@ def check_rows(path, Writer, run: Run) -> None:
                         file=path, sheet=run.name)
 
 
-def write_network(w, run: Run, progress: bool = False) -> None:
+def write_network(w, result: Written, rows: _Rows, progress: bool = False) -> None:
     """The header rows, then one row per iteration, each a live formula with its value; or, with
     run.every > 1, a row of values for every every-th iteration and the last one.
 
-    The note (row 1) and how to use the sheet (row 2) head it."""
+    The note (row 1) and how to use the sheet (row 2) head it; result gets the training's first
+    cost and last iteration."""
+    run = result.run
     layout = run.layout
     header = layout.header()
     if run.note:
         header[(1, 1)] = run.note
     if layout.caption_row > 2:
-        header[(2, 1)] = look.usage(layout, run.summary)
+        header[(2, 1)] = look.usage(layout, result.summary)
     for r in sorted({r for r, _ in header}):
         cols = [c for rr, c in header if rr == r]
         values = [header.get((r, c)) for c in range(1, max(cols) + 1)]
@@ -128,13 +150,13 @@ def write_network(w, run: Run, progress: bool = False) -> None:
     row, k = 0, 0
     with Progress(run.n, f"{run.name}:", enabled=progress) as bar:
         try:
-            for ks, h, numbers in run.chunks():
+            for ks, h, numbers in rows:
                 finite = np.isfinite(numbers).all(axis=1)
                 if not finite.all():
                     raise _overflow(run, ks[int(np.argmin(finite))])
                 if row == 0:
-                    run.first_cost = float(h.C[0])
-                run.last_cost, run.last = float(h.C[-1]), h.at(-1)
+                    result.first_cost = float(h.C[0])
+                result.last = h.at(-1)
                 for k, numbers_k in zip(ks, numbers):
                     values = empty + numbers_k.tolist()
                     if row == 0:

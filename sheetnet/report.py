@@ -36,15 +36,16 @@ def matrix(W: np.ndarray, indent: str = "    ") -> list:
     return lines
 
 
-def trained(run) -> str:
+def trained(written) -> str:
     """A trained run in three lines: the network, its cost before and after, its outputs against the targets."""
-    problem, last = run.problem, run.last
+    run, last = written.run, written.last
+    problem = run.problem
     L = run.layout.L
     first_outputs = forward(problem.network.W, problem.inputs)[-1]
     return "\n".join([
         f"{run.name}: {shape(run.layout.sizes)} network, {run.n:,} iterations, learning rate "
         f"{number(problem.network.lr)}",
-        f"  cost     {number(run.first_cost)} -> {number(run.last_cost)}",
+        f"  cost     {number(written.first_cost)} -> {number(written.last_cost)}",
         f"  outputs  {numbers(first_outputs)} -> {numbers(last.a[L])}  (targets {numbers(problem.T)})",
     ])
 

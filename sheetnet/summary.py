@@ -27,12 +27,13 @@ CHART_WIDTH, CHART_HEIGHT = 150.0, 85.0  # millimetres
 CHART_ROWS = 21  # rows between the two charts' tops: 85 mm and a little more in either format
 
 
-def write(w, run, name: str) -> None:
+def write(w, written, name: str) -> None:
     """Write the summary of one trained run (see the module docstring) as sheet `name` of writer w."""
+    run = written.run
     layout, problem, L = run.layout, run.problem, run.layout.L
     rows = count_logged(run.n, run.every)
     first_row, last_row = layout.first_row, layout.first_row + rows - 1
-    first, last = iterate(problem.network.W, problem.inputs, problem.T), run.last
+    first, last = iterate(problem.network.W, problem.inputs, problem.T), written.last
     ref = lambda kind, layer, row, j=0, i=0: Ref(layout.at(kind, layer, j, i).col, row, sheet=run.name)
     cells = {}  # (row, col) -> (value, formula, style)
 
@@ -89,22 +90,23 @@ def write(w, run, name: str) -> None:
         put(r, 5, last.a[L][j] - problem.T[j], Ref(3, r) - Ref(4, r), "scientific")
 
     content_cols = max(end_col + widest - 1, 5)
-    w.sheet(name, charts=charts(run, rows, content_cols + 2), fit_page=True,
+    w.sheet(name, charts=charts(written, rows, content_cols + 2), fit_page=True,
             widths=[LABEL_WIDTH] + [NUMBER_WIDTH] * (content_cols - 1))
     for r in sorted({r for r, _ in cells}):
         row = [cells.get((r, c), (None, None, None)) for c in range(1, max(c for rr, c in cells if rr == r) + 1)]
         w.row(r, [v for v, _, _ in row], [f for _, f, _ in row], [s for _, _, s in row])
 
 
-def charts(run, rows: int, col: int) -> list:
+def charts(written, rows: int, col: int) -> list:
     """The cost over every row, on a logarithmic axis, and below it the cost over the first FIRST
     rows (when there are more), both with their top left corner in column col; none for one row."""
     if rows < 2:
         return []
+    run = written.run
     layout = run.layout
     every = run.every
     x_title = "Iteration" if every == 1 else f"Row (iterations 1, {1 + every:,}, {1 + 2 * every:,}, ...)"
-    bounds = log_bounds(run)
+    bounds = log_bounds(written)
     found = [Chart(f"Cost over all {run.n:,} iterations", run.name, cost_range(layout, rows), address(1, col),
                    x_title=x_title, y_title="Cost C (log scale)" if bounds else "Cost C", log=bool(bounds),
                    bounds=bounds, width=CHART_WIDTH, height=CHART_HEIGHT)]
@@ -116,14 +118,14 @@ def charts(run, rows: int, col: int) -> list:
     return found
 
 
-def log_bounds(run) -> tuple[float, float] | None:
+def log_bounds(written) -> tuple[float, float] | None:
     """Decades that hold the cost of every row, for a logarithmic axis; None when a cost is 0.
 
     Above: the largest cost outputs in (0, 1) allow, ½ Σ max(T², (1 − T)²). Below: a decade under
     the lower of the first and final cost (the cost falls as the network learns).
     """
-    low = min(run.first_cost, run.last_cost)
+    low = min(written.first_cost, written.last_cost)
     if not low > 0:
         return None
-    top = 0.5 * sum(max(t * t, (1 - t) ** 2) for t in run.problem.T)
+    top = 0.5 * sum(max(t * t, (1 - t) ** 2) for t in written.run.problem.T)
     return 10.0 ** (math.floor(math.log10(low)) - 1), 10.0 ** math.ceil(math.log10(top))
