@@ -15,9 +15,6 @@ LABEL_WIDTH = 13  # 'Learning rate'
 GAP_WIDTH = 2  # the empty column between the learning rate and the inputs
 NUMBER_WIDTH = 10  # General shows 7 significant digits or 1.2345E-05 in it
 
-# The first data row's cells that the reader changes, and their colours (the original's note).
-FIRST_ROW = {"input": "input", "weight": "weight", "target": "target"}
-
 
 def sheet(layout: Layout) -> dict:
     """The keyword arguments of Writer.sheet for a network sheet: widths and frozen headers."""
@@ -38,8 +35,7 @@ def first_row_styles(layout: Layout) -> list:
     styles = [None] * layout.last_col
     styles[layout.lr_col - 1] = "rate"
     for c in layout.columns:
-        if c.kind in FIRST_ROW:
-            styles[c.col - 1] = FIRST_ROW[c.kind]
+        styles[c.col - 1] = c.kind.style
     return styles
 
 

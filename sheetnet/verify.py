@@ -294,8 +294,7 @@ class Check:
         # Formulas: every distinct relative formula of each column, parsed once.
         self.form_list, self.form_index, self.last_forms, self.pattern = [], {}, [None] * len(self.cols), None
         self.template_cache, self.same_cache = {}, {}
-        rank = self._computation_order()
-        self.order = sorted(range(len(self.cols)), key=lambda j: rank[j])  # the note's order of a row's cells
+        self.order = sorted(range(len(self.cols)), key=lambda j: self.columns[j].rank)  # the note's order of a row's cells
         self.sheet_ids = {}  # sheet name -> a number, to tell the cells of other sheets apart
         self.holds_formulas = None  # decided by the first chunk
         self.every = 1  # rows show iterations 1, 1 + every, ...; see _logged
@@ -701,8 +700,7 @@ class Check:
     def _quantities(self, c: _Chunk, off: np.ndarray) -> None:
         """The largest deviation of each quantity so far: the cell that comes nearest to failing."""
         for j, col in enumerate(self.columns):
-            name = {"input": "a(0)", "activation": f"a({col.layer})", "delta": f"δ({col.layer})",
-                    "weight": f"W({col.layer})", "target": "T", "cost": "C", "change": f"dC/dW({col.layer})"}[col.kind]
+            name = col.quantity
             k = int(np.argmax(off[:, j]))
             q = self.quantities.setdefault(name, Quantity(name, 0.0, 0.0, address(self.first, col.col), -1.0))
             if off[k, j] > q.excess:
@@ -716,25 +714,9 @@ class Check:
     def _first(self, c: _Chunk) -> Fault:
         """The first cell where the sheet goes wrong: earliest row, and in it the earliest step of
         the computation (a wrong number shows in every cell computed from it, not only its own)."""
-        order = self._computation_order()
         ks, js = np.nonzero(c.formula_bad | c.stale | c.value_bad)
-        best = min(zip(ks, js), key=lambda kj: (kj[0], order[kj[1]]))
+        best = min(zip(ks, js), key=lambda kj: (kj[0], self.columns[kj[1]].rank))
         return self._fault(c, *best)
-
-    def _computation_order(self) -> list:
-        """Rank of each column in the order a row is computed: inputs, targets and weights, the
-        forward pass, the cost, the deltas from the output back, the change matrices."""
-        L = self.layout.L
-
-        def rank(c):
-            return {"input": (0, 0), "target": (0, 1), "weight": (1, c.layer), "activation": (2, c.layer),
-                    "cost": (3, 0), "delta": (4, L - c.layer), "change": (5, c.layer)}[c.kind]
-
-        ranked = sorted(range(len(self.columns)), key=lambda j: rank(self.columns[j]))
-        order = [0] * len(ranked)
-        for position, j in enumerate(ranked):
-            order[j] = position
-        return order
 
     def _runs(self, c: _Chunk) -> None:
         """The cells whose formula is wrong or whose number does not follow from the sheet's
@@ -788,17 +770,13 @@ class Check:
             col = self.cols[run["j"]]
             f.cell = f"{f.cell}:{address(run['end'], col)}"
             f.count = run["end"] - run["start"] + 1
-            f.what = f"{self.columns[run['j']].describe(self._bias(run['j']))}, iterations {run['first']}-{run['last']}"
+            f.what = f"{self.columns[run['j']].describe()}, iterations {run['first']}-{run['last']}"
         return f
 
     # -- describing what fails -------------------------------------------------------------------
 
-    def _bias(self, j):
-        c = self.columns[j]
-        return self.layout.sizes[c.layer - 1] if c.kind in ("weight", "change") else None
-
     def _what(self, c: _Chunk, k: int, j: int) -> str:
-        what = f"{self.columns[j].describe(self._bias(j))}, iteration {c.numbers[k]}"
+        what = f"{self.columns[j].describe()}, iteration {c.numbers[k]}"
         if self.columns[j].kind == "weight" and c.rows[k] != self.first:  # a row's weights are the previous update
             what += f" (after the update of iteration {c.numbers[k] - 1})"
         return what
@@ -809,7 +787,7 @@ class Check:
             return "the learning rate"
         for j, c in enumerate(self.columns):
             if c.col == col and self.first <= row <= self.data_end:
-                return f"{c.describe(self._bias(j))}, iteration {1 + (row - self.first) * self.every}"
+                return f"{c.describe()}, iteration {1 + (row - self.first) * self.every}"
         return ""
 
     def _value_at(self, sheet, row: int, col: int):
