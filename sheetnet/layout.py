@@ -26,74 +26,6 @@ from .network import Iteration, Network, Problem
 LEARNING_RATE = "Learning rate"
 
 
-# The formula of each kind of cell in a data row after the first (the first row types in the
-# inputs, targets and weights), relative to the row; references to the row above say row=-1.
-
-def _copy(layout: Layout, c: Column) -> Node:  # inputs and targets: the row above's
-    return layout.ref(c.kind, c.layer, c.j, row=-1)
-
-
-def _update(layout: Layout, c: Column) -> Node:  # w(r) = w(r-1) - γ δ_j a_i, from the row above
-    step = layout.lr_ref() * layout.ref(Kind.DELTA, c.layer, c.j, row=-1)
-    if not c.bias:
-        step = step * layout.source(c.layer, c.i, row=-1)
-    return layout.ref(Kind.WEIGHT, c.layer, c.j, c.i, row=-1) - step
-
-
-def _activation(layout: Layout, c: Column) -> Node:  # a_j = σ(Σ_i a_i w_ji + w_j,bias)
-    n = layout.sizes[c.layer - 1]
-    z = total([layout.source(c.layer, i) * layout.ref(Kind.WEIGHT, c.layer, c.j, i) for i in range(n)]
-              + [layout.ref(Kind.WEIGHT, c.layer, c.j, n)])
-    return 1 / (1 + call("EXP", -z))
-
-
-def _delta(layout: Layout, c: Column) -> Node:  # δ_j = a_j(1 - a_j)·(a_j - T_j), or Σ_k δ_k w_kj below the output
-    a = layout.ref(Kind.ACTIVATION, c.layer, c.j)
-    if c.layer == layout.L:
-        return (a - layout.ref(Kind.TARGET, c.layer, c.j)) * a * (1 - a)
-    back = [layout.ref(Kind.DELTA, c.layer + 1, k) * layout.ref(Kind.WEIGHT, c.layer + 1, k, c.j)
-            for k in range(layout.sizes[c.layer + 1])]
-    # One term stays unbracketed, as the original writes it: F8*(1-F8)*K8*H8.
-    return a * (1 - a) * total(back) if len(back) > 1 else a * (1 - a) * back[0].left * back[0].right
-
-
-def _cost(layout: Layout, c: Column) -> Node:  # C = Σ_j ½ (a_j - T_j)²
-    return total([0.5 * (layout.ref(Kind.ACTIVATION, layout.L, j) - layout.ref(Kind.TARGET, layout.L, j)) ** 2
-                  for j in range(layout.sizes[-1])])
-
-
-def _change(layout: Layout, c: Column) -> Node:  # dC/dw_ji = δ_j a_i, and δ_j for the bias
-    d = layout.ref(Kind.DELTA, c.layer, c.j)
-    return d if c.bias else d * layout.source(c.layer, c.i)
-
-
-class Kind(StrEnum):
-    """A kind of column, defined once: how it is labelled, computed, named in reports and styled.
-
-    ``label`` and ``words`` are formats of a column's ``j``, ``ji`` (the weight indices, e.g. '01'),
-    and ``layer``; ``quantity`` of its layer (verify's name of the quantity, 'W(1)'); ``formula``
-    gives the tree of a data row after the first; ``style`` is the first row's style of the kinds
-    a reader types in there (None: computed in every row); ``stage`` and ``backward`` place a
-    column in the note's order of a row's computation: inputs, targets and weights, the forward
-    pass, the cost, the deltas from the output back, the change matrices.
-    """
-
-    INPUT = "input", "a{j}", "input {label} (layer 0)", "a(0)", _copy, "input", 0
-    TARGET = "target", "T{j}", "target {label}", "T", _copy, "target", 0
-    WEIGHT = "weight", "w{ji}", "{label} of layer {layer}", "W({layer})", _update, "weight", 1
-    ACTIVATION = "activation", "a{j}", "activation {label} of layer {layer}", "a({layer})", _activation, None, 2
-    COST = "cost", "C", "cost {label}", "C", _cost, None, 3
-    DELTA = "delta", "δ{j}", "delta {label} of layer {layer}", "δ({layer})", _delta, None, 4, True
-    CHANGE = "change", "w{ji}", "dC/d{label} of layer {layer}", "dC/dW({layer})", _change, None, 5
-
-    def __new__(cls, name, label, words, quantity, formula, style, stage, backward=False):
-        kind = str.__new__(cls, name)
-        kind._value_ = name
-        kind.label, kind.words, kind.quantity, kind.formula = label, words, quantity, formula
-        kind.style, kind.stage, kind.backward = style, stage, backward
-        return kind
-
-
 @dataclass(frozen=True)
 class Column:
     """One column of the plan. ``j`` is the neuron (or target) index, ``i`` the source
@@ -126,11 +58,6 @@ class Column:
         return self.kind.words.format(label=self.label, layer=self.layer) + (" (bias)" if self.bias else "")
 
 
-def _weight_indices(j: int, i: int, largest: int) -> str:
-    """'01' while every index is a single digit, '12,3' once one may not be."""
-    return f"{j},{i}" if largest >= 10 else f"{j}{i}"
-
-
 @dataclass
 class Layout:
     """Where one network sits in a sheet."""
@@ -151,7 +78,8 @@ class Layout:
         if len(self.sizes) < 2 or min(self.sizes) < 1:
             raise SheetnetError(f"a network needs at least two layers of at least one neuron, not {self.sizes}")
         neurons = lambda kind, l: [(kind, l, j, 0) for j in range(self.sizes[l])]  # noqa: E731
-        weights = lambda kind, l: [(kind, l, j, i) for j, i in self._weights(l)]  # noqa: E731
+        weights = lambda kind, l: [(kind, l, j, i) for j in range(self.sizes[l])  # noqa: E731
+                                   for i in range(self.sizes[l - 1] + 1)]
         plan = neurons(Kind.INPUT, 0)
         for l in range(1, self.L + 1):
             plan += weights(Kind.WEIGHT, l) + neurons(Kind.ACTIVATION, l) + neurons(Kind.DELTA, l)
@@ -164,17 +92,15 @@ class Layout:
 
     def _column(self, n: int, kind: Kind, l: int, j: int, i: int) -> Column:
         """The n-th column of the plan, labelled."""
-        largest = max(self.sizes[l], self.sizes[l - 1] + 1) - 1 if l else 0
-        label = kind.label.format(j=j, ji=_weight_indices(j, i, largest))
+        # 'w01' while every index is a single digit, 'w12,3' once one may not be.
+        comma = l and max(self.sizes[l], self.sizes[l - 1] + 1) > 10
+        label = kind.label.format(j=j, ji=f"{j},{i}" if comma else f"{j}{i}")
         bias = kind in (Kind.WEIGHT, Kind.CHANGE) and i == self.sizes[l - 1]
         return Column(kind, l, j, i, self.first_col + n, label, bias)
 
     @property
     def L(self) -> int:
         return len(self.sizes) - 1
-
-    def _weights(self, l: int):
-        return [(j, i) for j in range(self.sizes[l]) for i in range(self.sizes[l - 1] + 1)]
 
     def at(self, kind: Kind | str, layer: int, j: int = 0, i: int = 0) -> Column:
         return self.lookup[(kind, layer, j, i)]
@@ -191,28 +117,19 @@ class Layout:
         """The learning rate's cell as formulas refer to it ($A$8), from this sheet or from `sheet`."""
         return Ref(self.lr_col, self.first_row, fixed_col=True, fixed_row=True, sheet=sheet)
 
-    def iteration_of(self, row: int) -> int:
-        """The iteration a data row shows, counting from 1 at the first data row."""
-        return row - self.first_row + 1
-
     # -- labels and captions -------------------------------------------------------------
 
     def header(self) -> dict:
         """{(row, col): text} of every caption and label."""
-        cells = {(self.label_row, self.lr_col): LEARNING_RATE}
-        for c in self.columns:
-            cells[(self.label_row, c.col)] = c.label
-        first = self.at(Kind.INPUT, 0).col
-        cells[(self.caption_row, first)] = "Layer 0"
-        cells[(self.role_row, first)] = "Input"
-        for l in range(1, self.L + 1):
-            cells[(self.caption_row, self.at(Kind.WEIGHT, l).col)] = f"Layer {l}"
-            if self.changes:
-                change = self.at(Kind.CHANGE, l)
-                cells[(self.caption_row, change.col)] = change.quantity
-        cells[(self.role_row, self.at(Kind.ACTIVATION, self.L).col)] = "Output"
-        cells[(self.role_row, self.at(Kind.TARGET, self.L).col)] = "Target"
-        cells[(self.role_row, self.at(Kind.COST, self.L).col)] = "Cost"
+        cells = {(self.label_row, c.col): c.label for c in self.columns}
+        cells[(self.label_row, self.lr_col)] = LEARNING_RATE
+        for l in range(self.L + 1):  # above the first column of each layer, and of its change matrix
+            cells[(self.caption_row, self.at(Kind.WEIGHT if l else Kind.INPUT, l).col)] = f"Layer {l}"
+            if l and self.changes:
+                cells[(self.caption_row, self.at(Kind.CHANGE, l).col)] = self.at(Kind.CHANGE, l).quantity
+        roles = {"Input": self.at(Kind.INPUT, 0), "Output": self.at(Kind.ACTIVATION, self.L),
+                 "Target": self.at(Kind.TARGET, self.L), "Cost": self.at(Kind.COST, self.L)}
+        cells |= {(self.role_row, c.col): role for role, c in roles.items()}
         return cells
 
     # -- formulas ---------------------------------------------------------------------------
@@ -224,19 +141,51 @@ class Layout:
         """
         return None if first and c.kind.style else c.kind.formula(self, c)
 
+    def _copy(self, c: Column) -> Node:  # inputs and targets: the row above's
+        return self._ref(c.kind, c.layer, c.j, row=-1)
+
+    def _update(self, c: Column) -> Node:  # w(r) = w(r-1) - γ δ_j a_i, from the row above
+        step = self.lr_ref() * self._ref(Kind.DELTA, c.layer, c.j, row=-1)
+        if not c.bias:
+            step = step * self._source(c.layer, c.i, row=-1)
+        return self._ref(Kind.WEIGHT, c.layer, c.j, c.i, row=-1) - step
+
+    def _activation(self, c: Column) -> Node:  # a_j = σ(Σ_i a_i w_ji + w_j,bias)
+        n = self.sizes[c.layer - 1]
+        z = total([self._source(c.layer, i) * self._ref(Kind.WEIGHT, c.layer, c.j, i) for i in range(n)]
+                  + [self._ref(Kind.WEIGHT, c.layer, c.j, n)])
+        return 1 / (1 + call("EXP", -z))
+
+    def _delta(self, c: Column) -> Node:  # δ_j = a_j(1 - a_j)·(a_j - T_j), or Σ_k δ_k w_kj below the output
+        a = self._ref(Kind.ACTIVATION, c.layer, c.j)
+        if c.layer == self.L:
+            return (a - self._ref(Kind.TARGET, c.layer, c.j)) * a * (1 - a)
+        back = [self._ref(Kind.DELTA, c.layer + 1, k) * self._ref(Kind.WEIGHT, c.layer + 1, k, c.j)
+                for k in range(self.sizes[c.layer + 1])]
+        # One term stays unbracketed, as the original writes it: F8*(1-F8)*K8*H8.
+        return a * (1 - a) * total(back) if len(back) > 1 else a * (1 - a) * back[0].left * back[0].right
+
+    def _cost(self, c: Column) -> Node:  # C = Σ_j ½ (a_j - T_j)²
+        return total([0.5 * (self._ref(Kind.ACTIVATION, self.L, j) - self._ref(Kind.TARGET, self.L, j)) ** 2
+                      for j in range(self.sizes[-1])])
+
+    def _change(self, c: Column) -> Node:  # dC/dw_ji = δ_j a_i, and δ_j for the bias
+        d = self._ref(Kind.DELTA, c.layer, c.j)
+        return d if c.bias else d * self._source(c.layer, c.i)
+
     def update_from_change(self, c: Column) -> Node:
         """The other formula a weight after the first row may hold when the sheet has change
         matrices: w(r) = w(r-1) - γ · dC/dw(r-1)."""
         change = self.at(Kind.CHANGE, c.layer, c.j, c.i)
-        return self.ref(Kind.WEIGHT, c.layer, c.j, c.i, row=-1) - self.lr_ref() * Ref(change.col, -1, relative=True)
+        return self._ref(Kind.WEIGHT, c.layer, c.j, c.i, row=-1) - self.lr_ref() * Ref(change.col, -1, relative=True)
 
-    def ref(self, kind: Kind, layer: int, j: int = 0, i: int = 0, row: int = 0) -> Ref:
+    def _ref(self, kind: Kind, layer: int, j: int = 0, i: int = 0, row: int = 0) -> Ref:
         """The cell of a column in the formula's row (row=0) or the one above (row=-1)."""
         return Ref(self.at(kind, layer, j, i).col, row, relative=True)
 
-    def source(self, layer: int, i: int, row: int = 0) -> Ref:
+    def _source(self, layer: int, i: int, row: int = 0) -> Ref:
         """The cell of a_i^(layer-1): an input for layer 1, an activation otherwise."""
-        return self.ref(Kind.INPUT if layer == 1 else Kind.ACTIVATION, layer - 1, i, row=row)
+        return self._ref(Kind.INPUT if layer == 1 else Kind.ACTIVATION, layer - 1, i, row=row)
 
     def templates(self, first: bool) -> list:
         """The formulas of a data row (None: a plain number), from column 1 to the last column;
@@ -268,6 +217,28 @@ class Layout:
         if self.changes:
             parts += [flat(m) for m in it.change[1:]]
         return parts
+
+
+class Kind(StrEnum):
+    """A kind of column: its label, its words in reports and its quantity (formats of a column's
+    j, ji, label, layer), its formula after the first row, the first row's style of the kinds a
+    reader types there (None: computed), and its stage in the note's order of a row's computation,
+    the deltas taken backward from the output."""
+
+    INPUT = "input", "a{j}", "input {label} (layer 0)", "a(0)", Layout._copy, "input", 0
+    TARGET = "target", "T{j}", "target {label}", "T", Layout._copy, "target", 0
+    WEIGHT = "weight", "w{ji}", "{label} of layer {layer}", "W({layer})", Layout._update, "weight", 1
+    ACTIVATION = "activation", "a{j}", "activation {label} of layer {layer}", "a({layer})", Layout._activation, None, 2
+    COST = "cost", "C", "cost {label}", "C", Layout._cost, None, 3
+    DELTA = "delta", "δ{j}", "delta {label} of layer {layer}", "δ({layer})", Layout._delta, None, 4, True
+    CHANGE = "change", "w{ji}", "dC/d{label} of layer {layer}", "dC/dW({layer})", Layout._change, None, 5
+
+    def __new__(cls, name, label, words, quantity, formula, style, stage, backward=False):
+        kind = str.__new__(cls, name)
+        kind._value_ = name
+        kind.label, kind.words, kind.quantity, kind.formula = label, words, quantity, formula
+        kind.style, kind.stage, kind.backward = style, stage, backward
+        return kind
 
 
 # -- reading a layout off a sheet ------------------------------------------------------------
@@ -409,7 +380,7 @@ def _problem(sheet: Sheet, layout: Layout) -> Problem:
     T = np.array([num(layout.at(Kind.TARGET, layout.L, j)) for j in range(layout.sizes[-1])])
     W = [None]
     for l in range(1, layout.L + 1):
-        w = [num(layout.at(Kind.WEIGHT, l, j, i)) for j, i in layout._weights(l)]
+        w = [num(c) for c in layout.columns if c.kind == Kind.WEIGHT and c.layer == l]
         W.append(np.array(w).reshape(layout.sizes[l], layout.sizes[l - 1] + 1))
     if sheet.value(r, layout.lr_col) is None:
         raise SheetnetError("the learning rate is missing", sheet=sheet.name, cell=layout.lr_address)
