@@ -135,10 +135,8 @@ class Layout:
     # -- formulas ---------------------------------------------------------------------------
 
     def formula(self, c: Column, first: bool) -> Node | None:
-        """The formula of column c in the first data row (first=True) or a later one.
-
-        None where the cell holds a plain number: inputs, weights and targets of the first row.
-        """
+        """The formula of column c in the first data row (first=True) or a later one; None where the
+        cell holds a plain number: inputs, weights and targets of the first row."""
         return None if first and c.kind.style else c.kind.formula(self, c)
 
     def _copy(self, c: Column) -> Node:  # inputs and targets: the row above's
@@ -176,8 +174,8 @@ class Layout:
     def update_from_change(self, c: Column) -> Node:
         """The other formula a weight after the first row may hold when the sheet has change
         matrices: w(r) = w(r-1) - γ · dC/dw(r-1)."""
-        change = self.at(Kind.CHANGE, c.layer, c.j, c.i)
-        return self._ref(Kind.WEIGHT, c.layer, c.j, c.i, row=-1) - self.lr_ref() * Ref(change.col, -1, relative=True)
+        change = self._ref(Kind.CHANGE, c.layer, c.j, c.i, row=-1)
+        return self._ref(Kind.WEIGHT, c.layer, c.j, c.i, row=-1) - self.lr_ref() * change
 
     def _ref(self, kind: Kind, layer: int, j: int = 0, i: int = 0, row: int = 0) -> Ref:
         """The cell of a column in the formula's row (row=0) or the one above (row=-1)."""
@@ -190,10 +188,7 @@ class Layout:
     def templates(self, first: bool) -> list:
         """The formulas of a data row (None: a plain number), from column 1 to the last column;
         relative to the row, so the same for every row after the first."""
-        row = [None] * self.last_col
-        for c in self.columns:
-            row[c.col - 1] = self.formula(c, first)
-        return row
+        return [None] * (self.first_col - 1) + [self.formula(c, first) for c in self.columns]
 
     # -- values -----------------------------------------------------------------------------
 
@@ -235,9 +230,8 @@ class Kind(StrEnum):
 
     def __new__(cls, name, label, words, quantity, formula, style, stage, backward=False):
         kind = str.__new__(cls, name)
-        kind._value_ = name
-        kind.label, kind.words, kind.quantity, kind.formula = label, words, quantity, formula
-        kind.style, kind.stage, kind.backward = style, stage, backward
+        kind._value_, kind.label, kind.words, kind.quantity = name, label, words, quantity
+        kind.formula, kind.style, kind.stage, kind.backward = formula, style, stage, backward
         return kind
 
 
@@ -376,12 +370,9 @@ def _number(sheet: Sheet, row: int, col: int, what: str) -> float:
 def _problem(sheet: Sheet, layout: Layout) -> Problem:
     r = layout.first_row
     num = lambda c: _number(sheet, r, c.col, c.describe())
-    inputs = np.array([num(layout.at(Kind.INPUT, 0, j)) for j in range(layout.sizes[0])])
-    T = np.array([num(layout.at(Kind.TARGET, layout.L, j)) for j in range(layout.sizes[-1])])
-    W = [None]
-    for l in range(1, layout.L + 1):
-        w = [num(c) for c in layout.columns if c.kind == Kind.WEIGHT and c.layer == l]
-        W.append(np.array(w).reshape(layout.sizes[l], layout.sizes[l - 1] + 1))
+    numbers = lambda kind, l: np.array([num(c) for c in layout.columns if (c.kind, c.layer) == (kind, l)])
+    inputs, T = numbers(Kind.INPUT, 0), numbers(Kind.TARGET, layout.L)
+    W = [None] + [numbers(Kind.WEIGHT, l).reshape(layout.sizes[l], -1) for l in range(1, layout.L + 1)]
     if sheet.value(r, layout.lr_col) is None:
         raise SheetnetError("the learning rate is missing", sheet=sheet.name, cell=layout.lr_address)
     lr = _number(sheet, r, layout.lr_col, "the learning rate")

@@ -32,10 +32,8 @@ def header_styles(layout: Layout, r: int, values: list) -> list:
 
 def first_row_styles(layout: Layout) -> list:
     """The style names of the first data row: the boxes a reader changes."""
-    styles = [None] * layout.last_col
+    styles = [None] * (layout.first_col - 1) + [c.kind.style for c in layout.columns]
     styles[layout.lr_col - 1] = "rate"
-    for c in layout.columns:
-        styles[c.col - 1] = c.kind.style
     return styles
 
 

@@ -54,7 +54,7 @@ class Findings:
         for j, col in enumerate(self.cols):
             for first in (True, False):
                 ks = np.flatnonzero((c.rows == self.first) == first)
-                expected = self.formulas.template(j, first)
+                expected = self.formulas.candidates[first][j][0]
                 if expected is None or not len(ks):
                     continue
                 if self.window.every > 1 and not first and any(r.row and not r.row_abs for r in expected.refs):
@@ -182,7 +182,8 @@ class Findings:
             return (f"its cached value does not follow from its formula, which gives {number(c.local[k, j])} "
                     "on the sheet's numbers")
         if c.stale[k, j]:
-            return f"does not follow from the sheet's numbers by backpropagation, which give {number(c.local[k, j])} here"
+            return (f"does not follow from the sheet's numbers by backpropagation, which give "
+                    f"{number(c.local[k, j])} here")
         if c.templated[k, j]:
             return ("differs from the recomputation from the first row, though it follows from the sheet's "
                     "numbers around it: an earlier difference carried forward")

@@ -46,9 +46,6 @@ class Formulas:
             trees.append(self.layout.update_from_change(c))
         return [None if t is None else parse(t.text(r), r, c.col) for t in trees]
 
-    def template(self, j: int, first: bool) -> Form | None:
-        return self.candidates[first][j][0]
-
     # -- reading the sheet's formulas -----------------------------------------------------------
 
     def read(self, rows: np.ndarray, texts: list) -> np.ndarray:
@@ -135,23 +132,19 @@ class Formulas:
         Where the two refer to the same cells by the same references, the answer holds in every
         row: it is kept (key) for the chunks after."""
         out = np.ones(len(rows), dtype=bool)
-        if not same.any():
-            return out
-        rng = np.random.default_rng(20191105)
-        if _refs(form, col) == _refs(expected, col):
-            if key not in self.same:
-                points = {ref: rng.uniform(0.25, 1.75, 4) for ref in _refs(expected, col)}
-                a = form.evaluate([points[_ref(ref, col)] for ref in form.refs])
-                b = expected.evaluate([points[_ref(ref, col)] for ref in expected.refs])
-                self.same[key] = bool((deviation(a, b) <= _SAME_FUNCTION).all() or np.array_equal(a, b, equal_nan=True))
+        every_row = _refs(form, col) == _refs(expected, col)
+        if every_row and key in self.same:
             out[:] = self.same[key]
             return out
-        for k in np.flatnonzero(same):  # the rare rows where different references meet the same cells
+        rng = np.random.default_rng(20191105)
+        for k in np.flatnonzero(same)[:1] if every_row else np.flatnonzero(same):
             r = int(rows[k])
             points = {cell: rng.uniform(0.25, 1.75, 4) for cell in expected.cells(r, col)}
             a = form.evaluate([points[(ref.sheet, *ref.at(r, col))] for ref in form.refs])
             b = expected.evaluate([points[(ref.sheet, *ref.at(r, col))] for ref in expected.refs])
-            out[k] = bool((deviation(a, b) <= _SAME_FUNCTION).all())
+            out[k] = (deviation(a, b) <= _SAME_FUNCTION).all() or np.array_equal(a, b, equal_nan=True)
+            if every_row:
+                out[:] = self.same[key] = bool(out[k])
         return out
 
     # -- saying what is wrong -------------------------------------------------------------------

@@ -48,8 +48,6 @@ class Tolerance:
         return f"rtol {self.rtol:g}, atol {self.atol:g}: |a − b| ≤ atol + rtol·|b|"
 
 
-
-
 @dataclass
 class Fault:
     """One failing cell, or a run of cells down one column failing the same way."""

@@ -69,13 +69,16 @@ class Window:
         self.columns = layout.columns
         self.cols = [c.col for c in self.columns]
         self.network = tuple(self.cols)
+        self.by_col = {c.col: c for c in self.columns}
         self.width = max(layout.last_col, layout.lr_col) + 1
         # The rows above the first data row and the first one: formulas refer to them anywhere.
         self.head = {r: cells for r, cells in head.rows.items() if r <= self.first}
         self.head_numbers, _ = self._arrays(1, self.first, self.head)
         self.near: dict = {}  # row -> cells of the chunk and its margin
         self.numbers: Numbers | None = None  # of the chunk and its margin
-        self.kept: tuple | None = None  # (Numbers, cells) of the rows just above the next chunk, as computed
+        # The rows just above the next chunk, as computed, and their cells.
+        self.kept: Numbers | None = None
+        self.kept_cells: dict = {}
         self.last = self.first - 1  # the last data row read so far: they run on without a gap
         self.every = 1  # rows show iterations 1, 1 + every, ...
 
@@ -98,10 +101,10 @@ class Window:
         """What a cell holds, in words."""
         if (row, col) == (self.first, self.layout.lr_col):
             return "the learning rate"
-        for c in self.columns:
-            if c.col == col and self.first <= row <= self.last:
-                return f"{c.describe()}, iteration {1 + (row - self.first) * self.every}"
-        return ""
+        c = self.by_col.get(col)
+        if c is None or not self.first <= row <= self.last:
+            return ""
+        return f"{c.describe()}, iteration {1 + (row - self.first) * self.every}"
 
     # -- the chunk as arrays -------------------------------------------------------------------
 
@@ -112,9 +115,9 @@ class Window:
         self.near = dict(rows)
         self.numbers, texts = self._arrays(base, hi + MARGIN, self.near)
         for r in range(base, lo):  # the rows above: as the chunk before left them, or the head
-            if self.kept is not None and self.kept[0].base <= r:
-                self.numbers.put(self.kept[0], r)
-                self.near[r] = self.kept[1].get(r, {})
+            if self.kept is not None and self.kept.base <= r:
+                self.numbers.put(self.kept, r)
+                self.near[r] = self.kept_cells.get(r, {})
             elif r <= self.first:
                 self.numbers.put(self.head_numbers, r)
         return texts[lo - base:hi + 1 - base]
@@ -122,7 +125,8 @@ class Window:
     def keep(self, hi: int) -> None:
         """Keep the last rows of the chunk ending at hi, as computed, for the chunk below."""
         lo = hi - MARGIN + 1
-        self.kept = self.numbers.rows(lo, hi), {r: self.near[r] for r in range(lo, hi + 1) if r in self.near}
+        self.kept = self.numbers.rows(lo, hi)
+        self.kept_cells = {r: self.near[r] for r in range(lo, hi + 1) if r in self.near}
 
     def _arrays(self, lo: int, hi: int, rows) -> tuple[Numbers, list]:
         """The Numbers of rows lo..hi, and per row the network cells' formulas joined by SEP where

@@ -100,8 +100,9 @@ class Check:
         found, empty, text = window.numbers.V[at], window.numbers.empty[at], window.numbers.text[at]
         found[text] = np.nan  # a copy already (fancy indexing)
         trace = self.trace.take(n)
-        if lo == self.first and not self.formulas.holds_formulas and n > 1 and not self.tol.close(found[1], trace[1]).all():
-            every = logged(self.problem, self.layout, self.tol, found[1])  # a values-only sheet may show every K-th
+        values_only = not self.formulas.holds_formulas  # such a sheet may show every K-th iteration
+        if lo == self.first and values_only and n > 1 and not self.tol.close(found[1], trace[1]).all():
+            every = logged(self.problem, self.layout, self.tol, found[1])
             if every > 1:
                 window.every, self.trace = every, Trace(self.problem, self.layout, every)
                 trace = self.trace.take(n)
