@@ -25,11 +25,6 @@ class Numbers:
     empty: np.ndarray  # no number: an empty cell, or a formula without a cached value
     text: np.ndarray  # text where a number belongs
 
-    def rows(self, lo: int, hi: int) -> Numbers:
-        """Rows lo..hi, copied."""
-        at = slice(lo - self.base, hi + 1 - self.base)
-        return Numbers(lo, self.V[at].copy(), self.empty[at].copy(), self.text[at].copy())
-
     def put(self, other: Numbers, r: int) -> None:
         """Row r as other holds it."""
         k, o = r - self.base, r - other.base
@@ -76,9 +71,6 @@ class Window:
         self.head_numbers, _ = self._arrays(1, self.first, self.head)
         self.near: dict = {}  # row -> cells of the chunk and its margin
         self.numbers: Numbers | None = None  # of the chunk and its margin
-        # The rows just above the next chunk, as computed, and their cells.
-        self.kept: Numbers | None = None
-        self.kept_cells: dict = {}
         self.last = self.first - 1  # the last data row read so far: they run on without a gap
         self.every = 1  # rows show iterations 1, 1 + every, ...
 
@@ -112,21 +104,16 @@ class Window:
         """Hold data rows lo..hi (rows: their cells and those of the margin below), the margin
         above as the chunk before left it; per data row, its formulas joined as _arrays gives them."""
         base = max(lo - MARGIN, 1)
+        before, near_before = self.numbers, self.near
         self.near = dict(rows)
         self.numbers, texts = self._arrays(base, hi + MARGIN, self.near)
-        for r in range(base, lo):  # the rows above: as the chunk before left them, or the head
-            if self.kept is not None and self.kept.base <= r:
-                self.numbers.put(self.kept, r)
-                self.near[r] = self.kept_cells.get(r, {})
+        for r in range(base, lo):  # the rows above: as the chunk before left them (computed), or the head
+            if before is not None and before.base <= r:
+                self.numbers.put(before, r)
+                self.near[r] = near_before.get(r, {})
             elif r <= self.first:
                 self.numbers.put(self.head_numbers, r)
         return texts[lo - base:hi + 1 - base]
-
-    def keep(self, hi: int) -> None:
-        """Keep the last rows of the chunk ending at hi, as computed, for the chunk below."""
-        lo = hi - MARGIN + 1
-        self.kept = self.numbers.rows(lo, hi)
-        self.kept_cells = {r: self.near[r] for r in range(lo, hi + 1) if r in self.near}
 
     def _arrays(self, lo: int, hi: int, rows) -> tuple[Numbers, list]:
         """The Numbers of rows lo..hi, and per row the network cells' formulas joined by SEP where

@@ -113,5 +113,4 @@ class Check:
         self.iterations = int(numbers[-1])
         self.findings.add(Chunk(lo=lo, rows=rows, numbers=numbers, ids=ids, found=found, empty=empty, text=text,
                                 trace=trace))
-        window.keep(hi)
         self.pending = [(r, cells) for r, cells in self.pending if r > hi]
