@@ -182,7 +182,6 @@ def _numbers(expected, found) -> tuple[str, str]:
     return repr(expected), repr(found)
 
 
-
 def document(path, reports: list) -> dict:
     """The reports of a workbook as one JSON-ready document (non-finite numbers become null)."""
     return _finite({"file": str(path), "ok": all(r.ok for r in reports), "networks": [r.as_dict() for r in reports]})

@@ -11,7 +11,7 @@ from ..layout import LEARNING_RATE, Layout, find, find_label_row, networks
 from ..network import Problem
 from .compare import Findings
 from .formulas import Formulas
-from .recompute import Trace, last_logged, logged
+from .recompute import Trace
 from .report import Report, Tolerance
 from .sheet import MARGIN, Chunk, Window
 
@@ -52,7 +52,7 @@ class Check:
         self.window = Window(head, layout)
         self.formulas = Formulas(self.window, tolerance)
         self.findings = Findings(self.window, self.formulas, tolerance)
-        self.trace = Trace(problem, layout, 1)
+        self.trace = Trace(problem, layout, tolerance)
         self.network = frozenset(self.window.cols)
         self.first = layout.first_row
         self.pending: list = []  # (row, cells) read and not yet checked, ascending
@@ -102,14 +102,13 @@ class Check:
         trace = self.trace.take(n)
         values_only = not self.formulas.holds_formulas  # such a sheet may show every K-th iteration
         if lo == self.first and values_only and n > 1 and not self.tol.close(found[1], trace[1]).all():
-            every = logged(self.problem, self.layout, self.tol, found[1])
+            every = self.trace.logged(found[1])
             if every > 1:
-                window.every, self.trace = every, Trace(self.problem, self.layout, every)
-                trace = self.trace.take(n)
+                self.trace.restart(every)
+                window.every, trace = every, self.trace.take(n)
         numbers = 1 + (rows - self.first) * window.every
         if final and window.every > 1 and hi > self.first:
-            numbers[-1], trace[-1] = last_logged(self.problem, self.layout, self.tol, window.every, found[-1],
-                                                 int(numbers[-1]))
+            numbers[-1], trace[-1] = self.trace.last_logged(found[-1], int(numbers[-1]))
         self.iterations = int(numbers[-1])
         self.findings.add(Chunk(lo=lo, rows=rows, numbers=numbers, ids=ids, found=found, empty=empty, text=text,
                                 trace=trace))
