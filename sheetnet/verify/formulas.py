@@ -122,8 +122,8 @@ class Formulas:
         if _refs(form, col) == _refs(expected, col):
             return np.ones(len(rows), dtype=bool)
         a, b = _cell_ids(form, rows, col, self.sheet_ids), _cell_ids(expected, rows, col, self.sheet_ids)
-        width = max(a.shape[1], b.shape[1])
-        return (_pad(a, width) == _pad(b, width)).all(axis=1)
+        within = lambda x, y: (x[:, :, None] == y[:, None, :]).any(axis=2).all(axis=1)  # noqa: E731
+        return within(a, b) & within(b, a)
 
     def _same_function(self, form: Form, expected: Form, rows: np.ndarray, col: int, same: np.ndarray,
                        key) -> np.ndarray:
@@ -262,20 +262,10 @@ def _refs(form: Form, col: int) -> set:
 
 
 def _cell_ids(form: Form, rows: np.ndarray, col: int, sheets: dict) -> np.ndarray:
-    """Per row, the distinct cells a form refers to as sorted integers, padded with the largest integer."""
-    ids = []
-    for ref in form.refs:
+    """Per row, the cells a form refers to as integers, one column per reference."""
+    ids = np.zeros((len(rows), len(form.refs)), dtype=np.int64)
+    for n, ref in enumerate(form.refs):
         sheet = sheets.setdefault(ref.sheet, len(sheets))
-        r = np.full(len(rows), ref.row) if ref.row_abs else rows + ref.row
-        c = ref.col if ref.col_abs else col + ref.col
-        ids.append((sheet * (1 << 21) + r) * (1 << 15) + c)
-    a = np.sort(np.stack(ids, axis=1), axis=1) if ids else np.zeros((len(rows), 0), dtype=np.int64)
-    if a.shape[1] > 1:
-        dup = np.zeros(a.shape, dtype=bool)
-        dup[:, 1:] = a[:, 1:] == a[:, :-1]
-        a = np.sort(np.where(dup, np.iinfo(np.int64).max, a), axis=1)
-    return a
-
-
-def _pad(a: np.ndarray, width: int) -> np.ndarray:
-    return np.pad(a, ((0, 0), (0, width - a.shape[1])), constant_values=np.iinfo(np.int64).max)
+        r = ref.row if ref.row_abs else rows + ref.row
+        ids[:, n] = (sheet * (1 << 21) + r) * (1 << 15) + (ref.col if ref.col_abs else col + ref.col)
+    return ids
