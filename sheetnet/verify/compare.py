@@ -20,7 +20,7 @@ MOST_RUNS = 1000  # fault runs listed; the rest are counted
 
 @dataclass
 class _Run:
-    """Cells down one column failing the same way, rows start..end."""
+    """Cells down one column failing the same way, rows start..end (open while end may grow)."""
 
     j: int  # the column
     start: int
@@ -41,7 +41,7 @@ class Findings:
         self.quantities: dict = {}  # name -> Quantity
         self.first_fault = None
         self.runs: list = []  # the runs closed
-        self.open: dict = {}  # column j -> the run that reached the last checked row
+        self.open: dict = {}  # column j -> its last run
 
     def add(self, c: Chunk) -> None:
         """The checks of one chunk."""
@@ -103,28 +103,16 @@ class Findings:
         # Numbers no formula of the sheet accounts for (every K-th iteration) fail on their own.
         local_bad = c.formula_bad | c.stale | (~self.tol.close(c.found, c.trace) & ~c.templated)
         for j in range(len(self.cols)):
-            ks = np.flatnonzero(local_bad[:, j])
-            if not len(ks) or ks[0] != 0:
-                self._close(j)
-            start = 0
-            while start < len(ks):
-                k0 = ks[start]
-                key = self._run_key(c, k0, j)
-                end = start
-                while end + 1 < len(ks) and ks[end + 1] == ks[end] + 1 and self._run_key(c, ks[end + 1], j) == key:
-                    end += 1
+            for k in np.flatnonzero(local_bad[:, j]).tolist():
+                r, key, iteration = c.lo + k, self._run_key(c, k, j), int(c.numbers[k])
                 run = self.open.get(j)
-                if run is not None and k0 == 0 and run.key == key:
-                    run.end, run.last = int(c.lo + ks[end]), int(c.numbers[ks[end]])
-                else:
-                    self._close(j)
-                    if len(self.runs) + len(self.open) >= MOST_RUNS:
-                        break
-                    self.open[j] = _Run(j, int(c.lo + k0), int(c.lo + ks[end]), key, self._fault(c, k0, j),
-                                        int(c.numbers[k0]), int(c.numbers[ks[end]]))
-                if ks[end] != c.n - 1:
-                    self._close(j)
-                start = end + 1
+                if run is not None and run.end == r - 1 and run.key == key:
+                    run.end, run.last = r, iteration
+                    continue
+                self._close(j)
+                if len(self.runs) + len(self.open) >= MOST_RUNS:
+                    break
+                self.open[j] = _Run(j, r, r, key, self._fault(c, k, j), iteration, iteration)
 
     def _run_key(self, c: Chunk, k: int, j: int) -> tuple:
         """What cells of one run share: the formula, whether it is wrong, and how (row numbers aside)."""
