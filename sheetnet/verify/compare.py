@@ -11,7 +11,7 @@ import numpy as np
 
 from ..grid import address
 from ..layout import Kind
-from .formulas import UNREADABLE, Formulas
+from .formulas import NO_FORMULA, Formulas
 from .report import Fault, Quantity, Tolerance, number
 from .sheet import Chunk, Window
 
@@ -67,7 +67,7 @@ class Findings:
         c.stale |= (c.empty | c.text) & c.templated
         c.value_bad = off > 1.0
         failing = c.value_bad | c.stale | c.formula_bad
-        self.formula_cells += int((c.ids >= 0).sum() + (c.ids == UNREADABLE).sum())
+        self.formula_cells += int((c.ids != NO_FORMULA).sum())
         self.failing += int(failing.sum())
         self.value_faults += int(c.value_bad.sum())
         self.formula_faults += int(c.formula_bad.sum())
