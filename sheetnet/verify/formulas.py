@@ -1,10 +1,6 @@
-"""The formula comparison: is each formula of the sheet the note's formula for its cell?
-
-Formulas repeat row after row; each distinct one is parsed and compiled once in relative form
-(:mod:`sheetnet.formula`) and evaluated for all its rows of a chunk at once. A formula passes
-when it refers to the cells the Layout's formula for its cell refers to and computes the same
-function of them, tested on random numbers and on the sheet's own.
-"""
+"""The formula comparison: does each formula refer to the cells the Layout's formula for its cell
+refers to, and compute the same function of them (on random numbers and on the sheet's own)?
+Each distinct formula is parsed once in relative form and evaluated for a chunk's rows at once."""
 
 from __future__ import annotations
 

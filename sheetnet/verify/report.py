@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..report import shape
+
 # numpy.isclose's test, |found − expected| ≤ atol + rtol·|expected|. LibreOffice stores 15
 # significant digits (rtol) and snaps a difference of two numbers that agree to about 15
 # digits to 0, where IEEE arithmetic leaves some 1e-17 (atol): LAYOUT.md.
@@ -103,7 +105,7 @@ class Report:
 
     @property
     def shape(self) -> str:
-        return "-".join(map(str, self.sizes))
+        return shape(self.sizes)
 
     def as_dict(self) -> dict:
         return {

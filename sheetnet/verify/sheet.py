@@ -77,10 +77,7 @@ class Window:
     # -- the cells held ------------------------------------------------------------------------
 
     def cell(self, row: int, col: int):
-        cells = self.near.get(row)
-        if cells is None:
-            cells = self.head.get(row, {})
-        return cells.get(col, EMPTY)
+        return self.near.get(row, self.head.get(row, {})).get(col, EMPTY)
 
     def value(self, row: int, col: int, sheet: str | None = None):
         """A cell's value; None where it is empty, on another sheet or not held."""
