@@ -215,10 +215,11 @@ class Layout:
 
 
 class Kind(StrEnum):
-    """A kind of column: its label, its words in reports and its quantity (formats of a column's
-    j, ji, label, layer), its formula after the first row, the first row's style of the kinds a
-    reader types there (None: computed), and its stage in the note's order of a row's computation,
-    the deltas taken backward from the output."""
+    """A kind of column, defined once. ``label`` ('w{ji}' -> 'w01'), ``words`` (its description in
+    reports) and ``quantity`` (verify's name, 'W(1)') are formats of a column's j, ji, label and
+    layer; ``formula`` the Layout method that gives its formula after the first row; ``style`` the
+    first row's style where a reader types a number there (None: computed); ``stage`` its place in
+    the note's order of a row's computation, layer by layer (``backward``: from the output back)."""
 
     INPUT = "input", "a{j}", "input {label} (layer 0)", "a(0)", Layout._copy, "input", 0
     TARGET = "target", "T{j}", "target {label}", "T", Layout._copy, "target", 0
