@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 import numpy as np
 
@@ -28,37 +29,33 @@ LEARNING_RATE = "Learning rate"
 @dataclass(frozen=True)
 class Column:
     """One column of the plan. ``j`` is the neuron (or target) index, ``i`` the source
-    neuron of a weight or change (``i == n_{l-1}`` is the bias)."""
+    neuron of a weight or change; ``bias`` whether that source is the bias (``i == n_{l-1}``)."""
 
-    kind: str  # input, weight, activation, delta, target, cost, change
+    kind: Kind
     layer: int
     j: int = 0
     i: int = 0
     col: int = 0
+    label: str = ""  # 'a0', 'w01', 'w12,3', 'δ0', 'T0', 'C'
+    bias: bool = False
 
     @property
     def letter(self) -> str:
         return column_letters(self.col)
 
-    def describe(self, bias: int | None = None) -> str:
-        """What the column holds, in words, e.g. 'w01 of layer 1'."""
-        if self.kind in ("weight", "change"):
-            name = f"w{_weight_indices(self.j, self.i, 9)}"
-            if self.kind == "change":
-                name = f"dC/d{name}"
-            return f"{name} of layer {self.layer}" + (" (bias)" if self.i == bias else "")
-        return {
-            "input": f"input a{self.j} (layer 0)",
-            "activation": f"activation a{self.j} of layer {self.layer}",
-            "delta": f"delta δ{self.j} of layer {self.layer}",
-            "target": f"target T{self.j}",
-            "cost": "cost C",
-        }[self.kind]
+    @property
+    def quantity(self) -> str:
+        """The quantity the column is part of, as verify's report names it: 'a(1)', 'W(2)', 'C'."""
+        return self.kind.quantity.format(layer=self.layer)
 
+    @property
+    def rank(self) -> tuple:
+        """Where the column comes in the note's order of a row's computation (see Kind)."""
+        return self.kind.stage, -self.layer if self.kind.backward else self.layer
 
-def _weight_indices(j: int, i: int, largest: int) -> str:
-    """'01' while every index is a single digit, '12,3' once one may not be."""
-    return f"{j},{i}" if largest >= 10 else f"{j}{i}"
+    def describe(self) -> str:
+        """What the column holds, in words, e.g. 'activation a0 of layer 1', 'w02 of layer 1 (bias)'."""
+        return self.kind.words.format(label=self.label, layer=self.layer) + (" (bias)" if self.bias else "")
 
 
 @dataclass
@@ -80,27 +77,32 @@ class Layout:
         self.sizes = tuple(int(n) for n in self.sizes)
         if len(self.sizes) < 2 or min(self.sizes) < 1:
             raise SheetnetError(f"a network needs at least two layers of at least one neuron, not {self.sizes}")
-        kinds = [("input", 0, j, 0) for j in range(self.sizes[0])]
+        neurons = lambda kind, l: [(kind, l, j, 0) for j in range(self.sizes[l])]  # noqa: E731
+        weights = lambda kind, l: [(kind, l, j, i) for j in range(self.sizes[l])  # noqa: E731
+                                   for i in range(self.sizes[l - 1] + 1)]
+        plan = neurons(Kind.INPUT, 0)
         for l in range(1, self.L + 1):
-            kinds += [("weight", l, j, i) for j, i in self._weights(l)]
-            kinds += [("activation", l, j, 0) for j in range(self.sizes[l])]
-            kinds += [("delta", l, j, 0) for j in range(self.sizes[l])]
-        kinds += [("target", self.L, j, 0) for j in range(self.sizes[-1])]
-        kinds.append(("cost", self.L, 0, 0))
+            plan += weights(Kind.WEIGHT, l) + neurons(Kind.ACTIVATION, l) + neurons(Kind.DELTA, l)
+        plan += neurons(Kind.TARGET, self.L) + [(Kind.COST, self.L, 0, 0)]
         if self.changes:
             for l in range(1, self.L + 1):
-                kinds += [("change", l, j, i) for j, i in self._weights(l)]
-        self.columns = [Column(k, l, j, i, self.first_col + n) for n, (k, l, j, i) in enumerate(kinds)]
+                plan += weights(Kind.CHANGE, l)
+        self.columns = [self._column(n, *key) for n, key in enumerate(plan)]
         self.lookup = {(c.kind, c.layer, c.j, c.i): c for c in self.columns}
+
+    def _column(self, n: int, kind: Kind, l: int, j: int, i: int) -> Column:
+        """The n-th column of the plan, labelled."""
+        # 'w01' while every index is a single digit, 'w12,3' once one may not be.
+        comma = l and max(self.sizes[l], self.sizes[l - 1] + 1) > 10
+        label = kind.label.format(j=j, ji=f"{j},{i}" if comma else f"{j}{i}")
+        bias = kind in (Kind.WEIGHT, Kind.CHANGE) and i == self.sizes[l - 1]
+        return Column(kind, l, j, i, self.first_col + n, label, bias)
 
     @property
     def L(self) -> int:
         return len(self.sizes) - 1
 
-    def _weights(self, l: int):
-        return [(j, i) for j in range(self.sizes[l]) for i in range(self.sizes[l - 1] + 1)]
-
-    def at(self, kind: str, layer: int, j: int = 0, i: int = 0) -> Column:
+    def at(self, kind: Kind | str, layer: int, j: int = 0, i: int = 0) -> Column:
         return self.lookup[(kind, layer, j, i)]
 
     @property
@@ -115,95 +117,78 @@ class Layout:
         """The learning rate's cell as formulas refer to it ($A$8), from this sheet or from `sheet`."""
         return Ref(self.lr_col, self.first_row, fixed_col=True, fixed_row=True, sheet=sheet)
 
-    def iteration_of(self, row: int) -> int:
-        """The iteration a data row shows, counting from 1 at the first data row."""
-        return row - self.first_row + 1
-
     # -- labels and captions -------------------------------------------------------------
-
-    def label(self, c: Column) -> str:
-        if c.kind in ("weight", "change"):
-            largest = max(self.sizes[c.layer], self.sizes[c.layer - 1] + 1) - 1
-            return "w" + _weight_indices(c.j, c.i, largest)
-        return {"input": "a", "activation": "a", "delta": "δ", "target": "T"}.get(c.kind, "") + (
-            "C" if c.kind == "cost" else str(c.j)
-        )
 
     def header(self) -> dict:
         """{(row, col): text} of every caption and label."""
-        cells = {(self.label_row, self.lr_col): LEARNING_RATE}
-        for c in self.columns:
-            cells[(self.label_row, c.col)] = self.label(c)
-        first = self.at("input", 0).col
-        cells[(self.caption_row, first)] = "Layer 0"
-        cells[(self.role_row, first)] = "Input"
-        for l in range(1, self.L + 1):
-            cells[(self.caption_row, self.at("weight", l).col)] = f"Layer {l}"
-            if self.changes:
-                cells[(self.caption_row, self.at("change", l).col)] = f"dC/dW({l})"
-        cells[(self.role_row, self.at("activation", self.L).col)] = "Output"
-        cells[(self.role_row, self.at("target", self.L).col)] = "Target"
-        cells[(self.role_row, self.at("cost", self.L).col)] = "Cost"
+        cells = {(self.label_row, c.col): c.label for c in self.columns}
+        cells[(self.label_row, self.lr_col)] = LEARNING_RATE
+        for l in range(self.L + 1):  # above the first column of each layer, and of its change matrix
+            cells[(self.caption_row, self.at(Kind.WEIGHT if l else Kind.INPUT, l).col)] = f"Layer {l}"
+            if l and self.changes:
+                cells[(self.caption_row, self.at(Kind.CHANGE, l).col)] = self.at(Kind.CHANGE, l).quantity
+        roles = {"Input": self.at(Kind.INPUT, 0), "Output": self.at(Kind.ACTIVATION, self.L),
+                 "Target": self.at(Kind.TARGET, self.L), "Cost": self.at(Kind.COST, self.L)}
+        cells |= {(self.role_row, c.col): role for role, c in roles.items()}
         return cells
 
     # -- formulas ---------------------------------------------------------------------------
 
     def formula(self, c: Column, first: bool) -> Node | None:
-        """The formula of column c in the first data row (first=True) or a later one.
+        """The formula of column c in the first data row (first=True) or a later one; None where the
+        cell holds a plain number: inputs, weights and targets of the first row."""
+        return None if first and c.kind.style else c.kind.formula(self, c)
 
-        None where the cell holds a plain number: inputs, weights and targets of the first row.
-        """
-        if c.kind in ("input", "target", "weight") and first:
-            return None
-        if c.kind in ("input", "target"):
-            return self._ref(c.kind, c.layer, c.j, row=-1)
-        if c.kind == "weight":  # w(r) = w(r-1) - γ δ_j a_i, from the row above
-            step = self.lr_ref() * self._ref("delta", c.layer, c.j, row=-1)
-            if c.i < self.sizes[c.layer - 1]:
-                step = step * self._source(c.layer, c.i, row=-1)
-            return self._ref("weight", c.layer, c.j, c.i, row=-1) - step
-        if c.kind == "activation":
-            n = self.sizes[c.layer - 1]
-            z = total([self._source(c.layer, i) * self._ref("weight", c.layer, c.j, i) for i in range(n)]
-                      + [self._ref("weight", c.layer, c.j, n)])
-            return 1 / (1 + call("EXP", -z))
-        if c.kind == "delta":
-            a = self._ref("activation", c.layer, c.j)
-            if c.layer == self.L:
-                return (a - self._ref("target", c.layer, c.j)) * a * (1 - a)
-            back = [self._ref("delta", c.layer + 1, k) * self._ref("weight", c.layer + 1, k, c.j)
-                    for k in range(self.sizes[c.layer + 1])]
-            # One term stays unbracketed, as the original writes it: F8*(1-F8)*K8*H8.
-            return a * (1 - a) * total(back) if len(back) > 1 else a * (1 - a) * back[0].left * back[0].right
-        if c.kind == "cost":
-            return total([0.5 * (self._ref("activation", self.L, j) - self._ref("target", self.L, j)) ** 2
-                          for j in range(self.sizes[-1])])
-        if c.kind == "change":  # dC/dw_ji = δ_j a_i, and δ_j for the bias
-            d = self._ref("delta", c.layer, c.j)
-            return d if c.i == self.sizes[c.layer - 1] else d * self._source(c.layer, c.i)
-        raise AssertionError(c.kind)
+    def _copy(self, c: Column) -> Node:  # inputs and targets: the row above's
+        return self._ref(c.kind, c.layer, c.j, row=-1)
+
+    def _update(self, c: Column) -> Node:  # w(r) = w(r-1) - γ δ_j a_i, from the row above
+        step = self.lr_ref() * self._ref(Kind.DELTA, c.layer, c.j, row=-1)
+        if not c.bias:
+            step = step * self._source(c.layer, c.i, row=-1)
+        return self._ref(Kind.WEIGHT, c.layer, c.j, c.i, row=-1) - step
+
+    def _activation(self, c: Column) -> Node:  # a_j = σ(Σ_i a_i w_ji + w_j,bias)
+        n = self.sizes[c.layer - 1]
+        z = total([self._source(c.layer, i) * self._ref(Kind.WEIGHT, c.layer, c.j, i) for i in range(n)]
+                  + [self._ref(Kind.WEIGHT, c.layer, c.j, n)])
+        return 1 / (1 + call("EXP", -z))
+
+    def _delta(self, c: Column) -> Node:  # δ_j = a_j(1 - a_j)·(a_j - T_j), or Σ_k δ_k w_kj below the output
+        a = self._ref(Kind.ACTIVATION, c.layer, c.j)
+        if c.layer == self.L:
+            return (a - self._ref(Kind.TARGET, c.layer, c.j)) * a * (1 - a)
+        back = [self._ref(Kind.DELTA, c.layer + 1, k) * self._ref(Kind.WEIGHT, c.layer + 1, k, c.j)
+                for k in range(self.sizes[c.layer + 1])]
+        # One term stays unbracketed, as the original writes it: F8*(1-F8)*K8*H8.
+        return a * (1 - a) * total(back) if len(back) > 1 else a * (1 - a) * back[0].left * back[0].right
+
+    def _cost(self, c: Column) -> Node:  # C = Σ_j ½ (a_j - T_j)²
+        return total([0.5 * (self._ref(Kind.ACTIVATION, self.L, j) - self._ref(Kind.TARGET, self.L, j)) ** 2
+                      for j in range(self.sizes[-1])])
+
+    def _change(self, c: Column) -> Node:  # dC/dw_ji = δ_j a_i, and δ_j for the bias
+        d = self._ref(Kind.DELTA, c.layer, c.j)
+        return d if c.bias else d * self._source(c.layer, c.i)
 
     def update_from_change(self, c: Column) -> Node:
         """The other formula a weight after the first row may hold when the sheet has change
         matrices: w(r) = w(r-1) - γ · dC/dw(r-1)."""
-        change = self.at("change", c.layer, c.j, c.i)
-        return self._ref("weight", c.layer, c.j, c.i, row=-1) - self.lr_ref() * Ref(change.col, -1, relative=True)
+        change = self._ref(Kind.CHANGE, c.layer, c.j, c.i, row=-1)
+        return self._ref(Kind.WEIGHT, c.layer, c.j, c.i, row=-1) - self.lr_ref() * change
 
-    def _ref(self, kind: str, layer: int, j: int = 0, i: int = 0, row: int = 0) -> Ref:
+    def _ref(self, kind: Kind, layer: int, j: int = 0, i: int = 0, row: int = 0) -> Ref:
         """The cell of a column in the formula's row (row=0) or the one above (row=-1)."""
         return Ref(self.at(kind, layer, j, i).col, row, relative=True)
 
     def _source(self, layer: int, i: int, row: int = 0) -> Ref:
         """The cell of a_i^(layer-1): an input for layer 1, an activation otherwise."""
-        return self._ref("input" if layer == 1 else "activation", layer - 1, i, row=row)
+        return self._ref(Kind.INPUT if layer == 1 else Kind.ACTIVATION, layer - 1, i, row=row)
 
     def templates(self, first: bool) -> list:
         """The formulas of a data row (None: a plain number), from column 1 to the last column;
         relative to the row, so the same for every row after the first."""
-        row = [None] * self.last_col
-        for c in self.columns:
-            row[c.col - 1] = self.formula(c, first)
-        return row
+        return [None] * (self.first_col - 1) + [self.formula(c, first) for c in self.columns]
 
     # -- values -----------------------------------------------------------------------------
 
@@ -227,6 +212,28 @@ class Layout:
         if self.changes:
             parts += [flat(m) for m in it.change[1:]]
         return parts
+
+
+class Kind(StrEnum):
+    """A kind of column, defined once. ``label`` ('w{ji}' -> 'w01'), ``words`` (its description in
+    reports) and ``quantity`` (verify's name, 'W(1)') are formats of a column's j, ji, label and
+    layer; ``formula`` the Layout method that gives its formula after the first row; ``style`` the
+    first row's style where a reader types a number there (None: computed); ``stage`` its place in
+    the note's order of a row's computation, layer by layer (``backward``: from the output back)."""
+
+    INPUT = "input", "a{j}", "input {label} (layer 0)", "a(0)", Layout._copy, "input", 0
+    TARGET = "target", "T{j}", "target {label}", "T", Layout._copy, "target", 0
+    WEIGHT = "weight", "w{ji}", "{label} of layer {layer}", "W({layer})", Layout._update, "weight", 1
+    ACTIVATION = "activation", "a{j}", "activation {label} of layer {layer}", "a({layer})", Layout._activation, None, 2
+    COST = "cost", "C", "cost {label}", "C", Layout._cost, None, 3
+    DELTA = "delta", "δ{j}", "delta {label} of layer {layer}", "δ({layer})", Layout._delta, None, 4, True
+    CHANGE = "change", "w{ji}", "dC/d{label} of layer {layer}", "dC/dW({layer})", Layout._change, None, 5
+
+    def __new__(cls, name, label, words, quantity, formula, style, stage, backward=False):
+        kind = str.__new__(cls, name)
+        kind._value_, kind.label, kind.words, kind.quantity = name, label, words, quantity
+        kind.formula, kind.style, kind.stage, kind.backward = formula, style, stage, backward
+        return kind
 
 
 # -- reading a layout off a sheet ------------------------------------------------------------
@@ -363,13 +370,10 @@ def _number(sheet: Sheet, row: int, col: int, what: str) -> float:
 
 def _problem(sheet: Sheet, layout: Layout) -> Problem:
     r = layout.first_row
-    num = lambda c: _number(sheet, r, c.col, c.describe(bias=layout.sizes[c.layer - 1] if c.layer else None))
-    inputs = np.array([num(layout.at("input", 0, j)) for j in range(layout.sizes[0])])
-    T = np.array([num(layout.at("target", layout.L, j)) for j in range(layout.sizes[-1])])
-    W = [None]
-    for l in range(1, layout.L + 1):
-        w = [num(layout.at("weight", l, j, i)) for j, i in layout._weights(l)]
-        W.append(np.array(w).reshape(layout.sizes[l], layout.sizes[l - 1] + 1))
+    num = lambda c: _number(sheet, r, c.col, c.describe())
+    numbers = lambda kind, l: np.array([num(c) for c in layout.columns if (c.kind, c.layer) == (kind, l)])
+    inputs, T = numbers(Kind.INPUT, 0), numbers(Kind.TARGET, layout.L)
+    W = [None] + [numbers(Kind.WEIGHT, l).reshape(layout.sizes[l], -1) for l in range(1, layout.L + 1)]
     if sheet.value(r, layout.lr_col) is None:
         raise SheetnetError("the learning rate is missing", sheet=sheet.name, cell=layout.lr_address)
     lr = _number(sheet, r, layout.lr_col, "the learning rate")

@@ -9,14 +9,11 @@ writers' compiled fast path, which has none.
 from __future__ import annotations
 
 from .grid import address
-from .layout import Layout
+from .layout import Kind, Layout
 
 LABEL_WIDTH = 13  # 'Learning rate'
 GAP_WIDTH = 2  # the empty column between the learning rate and the inputs
 NUMBER_WIDTH = 10  # General shows 7 significant digits or 1.2345E-05 in it
-
-# The first data row's cells that the reader changes, and their colours (the original's note).
-FIRST_ROW = {"input": "input", "weight": "weight", "target": "target"}
 
 
 def sheet(layout: Layout) -> dict:
@@ -35,22 +32,19 @@ def header_styles(layout: Layout, r: int, values: list) -> list:
 
 def first_row_styles(layout: Layout) -> list:
     """The style names of the first data row: the boxes a reader changes."""
-    styles = [None] * layout.last_col
+    styles = [None] * (layout.first_col - 1) + [c.kind.style for c in layout.columns]
     styles[layout.lr_col - 1] = "rate"
-    for c in layout.columns:
-        if c.kind in FIRST_ROW:
-            styles[c.col - 1] = FIRST_ROW[c.kind]
     return styles
 
 
 def usage(layout: Layout, summary: str | None) -> str:
     """The note's second line: which cells to change, and where the charts are."""
-    r, L = layout.first_row, layout.L
-    box = lambda kind, layer, last: (f"{layout.at(kind, layer).letter}{r}:"
-                                     f"{layout.at(kind, layer, *last).letter}{r}")
-    inputs = box("input", 0, (layout.sizes[0] - 1,))
-    targets = box("target", L, (layout.sizes[L] - 1,))
-    text = (f"Change the inputs in the yellow box ({inputs}), the targets in the green box ({targets}), "
+    def box(kind):
+        cells = [f"{c.letter}{layout.first_row}" for c in layout.columns if c.kind == kind]
+        return f"{cells[0]}:{cells[-1]}"
+
+    text = (f"Change the inputs in the yellow box ({box(Kind.INPUT)}), the targets in the green box "
+            f"({box(Kind.TARGET)}), "
             f"the starting weights in the lavender boxes or the learning rate ({layout.lr_address}): "
             "every row below follows.")
     if summary:
@@ -60,5 +54,5 @@ def usage(layout: Layout, summary: str | None) -> str:
 
 def cost_range(layout: Layout, rows: int) -> str:
     """The cost column of the data rows, e.g. 'AA8:AA1002'."""
-    letter = layout.at("cost", layout.L).letter
+    letter = layout.at(Kind.COST, layout.L).letter
     return f"{letter}{layout.first_row}:{letter}{layout.first_row + rows - 1}"

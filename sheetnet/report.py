@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .grid import Sheet, address
-from .layout import Layout
+from .layout import Kind, Layout
 from .network import Problem, forward
 
 
@@ -56,7 +56,7 @@ class Shown:
 
     def __init__(self, head: Sheet, layout: Layout, problem: Problem):
         self.name, self.layout, self.problem = head.name, layout, problem
-        self.cost_col = layout.at("cost", layout.L).col
+        self.cost_col = layout.at(Kind.COST, layout.L).col
         self.rows = 0  # the data rows that follow the first one without a gap (counted in the cost column)
         self.first = self.last = None
 

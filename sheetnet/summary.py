@@ -16,6 +16,7 @@ import math
 from .expression import Ref
 from .formats.styles import Chart
 from .grid import address
+from .layout import Kind
 from .look import cost_range
 from .network import count_logged, iterate
 from .report import shape
@@ -46,8 +47,8 @@ def write(w, written, name: str) -> None:
     facts = [("Network", shape(layout.sizes), None, None),
              ("Iterations", float(run.n), None, None),
              ("γ (the learning rate)", problem.network.lr, layout.lr_ref(run.name), None),  # not 'Learning rate': not a network
-             ("Cost, first iteration", first.C, ref("cost", L, first_row), "scientific"),
-             ("Cost, final iteration", last.C, ref("cost", L, last_row), "scientific")]
+             ("Cost, first iteration", first.C, ref(Kind.COST, L, first_row), "scientific"),
+             ("Cost, final iteration", last.C, ref(Kind.COST, L, last_row), "scientific")]
     for r, (label, value, formula, style) in enumerate(facts, 4):
         put(r, 1, label, style="caption")
         put(r, 2, value, formula, style)
@@ -73,8 +74,8 @@ def write(w, written, name: str) -> None:
             r += 1
             put(r, 1, f"j={j}", style="caption")
             for i in range(n_in + 1):
-                put(r, 2 + i, first.W[l][j, i], ref("weight", l, first_row, j, i), "weight")
-                put(r, end_col + i, last.W[l][j, i], ref("weight", l, last_row, j, i), "weight")
+                put(r, 2 + i, first.W[l][j, i], ref(Kind.WEIGHT, l, first_row, j, i), "weight")
+                put(r, end_col + i, last.W[l][j, i], ref(Kind.WEIGHT, l, last_row, j, i), "weight")
 
     r += 2
     put(r, 1, f"Outputs a({L}) against targets T", style="caption")
@@ -84,9 +85,9 @@ def write(w, written, name: str) -> None:
     for j in range(layout.sizes[L]):
         r += 1
         put(r, 1, f"j={j}", style="caption")
-        put(r, 2, first.a[L][j], ref("activation", L, first_row, j), "output")
-        put(r, 3, last.a[L][j], ref("activation", L, last_row, j), "output")
-        put(r, 4, problem.T[j], ref("target", L, last_row, j), "target")
+        put(r, 2, first.a[L][j], ref(Kind.ACTIVATION, L, first_row, j), "output")
+        put(r, 3, last.a[L][j], ref(Kind.ACTIVATION, L, last_row, j), "output")
+        put(r, 4, problem.T[j], ref(Kind.TARGET, L, last_row, j), "target")
         put(r, 5, last.a[L][j] - problem.T[j], Ref(3, r) - Ref(4, r), "scientific")
 
     content_cols = max(end_col + widest - 1, 5)

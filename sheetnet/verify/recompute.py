@@ -1,0 +1,67 @@
+"""The recomputation: the network trained from the sheet's first data row, its numbers laid out
+as the sheet's columns, and the K of a sheet that shows every K-th iteration."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import formats, verify
+from ..layout import Kind, Layout
+from ..network import Network, Problem, histories, history, train
+from .report import Tolerance
+
+
+class Trace:
+    """The recomputation's numbers of the network's columns, one row per logged iteration (1,
+    1 + every, ...), taken a chunk at a time as the check goes down the sheet."""
+
+    def __init__(self, problem: Problem, layout: Layout, tol: Tolerance):
+        self.problem, self.layout, self.tol = problem, layout, tol
+        self.weights = [j for j, c in enumerate(layout.columns) if c.kind == Kind.WEIGHT]
+        self.restart(1)
+
+    def restart(self, every: int) -> None:
+        """Start again from iteration 1, one row for every every-th iteration."""
+        self.every = every
+        most = 1 + formats.MAX_ROWS * every  # no sheet holds more rows
+        self.chunks = histories(self.problem, most, every, verify.CHUNK)
+        self.left = np.zeros((0, len(self.layout.columns)))
+
+    def take(self, n: int) -> np.ndarray:
+        """The numbers of the next n logged iterations, one row each."""
+        parts, have = [self.left], len(self.left)
+        while have < n:
+            numbers = self.layout.matrix(next(self.chunks))
+            parts.append(numbers)
+            have += len(numbers)
+        rows = np.concatenate(parts) if len(parts) > 1 else self.left
+        self.left = rows[n:]
+        return rows[:n].copy()
+
+    def logged(self, second: np.ndarray, most: int = 100_000) -> int:
+        """The K of rows that show iterations 1, 1 + K, 1 + 2K, ... (sheetnet train --log-every K),
+        found from the second row's weights; 1 when none up to `most` fits."""
+        w = second[self.weights]
+        flat = lambda it: np.concatenate([m.ravel() for m in it.W[1:]])  # noqa: E731
+        for k, it in enumerate(train(self.problem, most + 1)):
+            # One weight first: a scalar test rules out almost every iteration cheaply.
+            if k and self.tol.close(it.W[1][0, 0], w[0])[0] and self.tol.close(flat(it), w).all():
+                return k
+        return 1
+
+    def last_logged(self, found: np.ndarray, guess: int) -> tuple:
+        """(iteration, its numbers in the network's columns) of the last row of a sheet of every
+        K-th iteration: the one after the row above, at most K later, whose weights the row
+        shows; the guess on the grid of K when none does."""
+        start = guess - self.every
+        W = history(self.problem, start, max(start - 1, 1)).at(-1).W
+        after = Problem(Network(W, self.problem.network.lr), self.problem.inputs, self.problem.T)
+        k = start  # the iteration of the chunk's first row
+        for h in histories(after, self.every + 1, 1, verify.CHUNK):  # iterations start .. guess
+            numbers = self.layout.matrix(h)
+            match = np.flatnonzero(self.tol.close(numbers[:, self.weights], found[self.weights]).all(axis=1))
+            match = match[match + k > start]
+            if len(match):
+                return k + int(match[0]), numbers[match[0]]
+            k += len(numbers)
+        return guess, numbers[-1]

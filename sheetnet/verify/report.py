@@ -1,0 +1,206 @@
+"""What verifying a network found: the tolerance, the faults, the report as text and as JSON."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..report import shape
+
+# numpy.isclose's test, |found − expected| ≤ atol + rtol·|expected|. LibreOffice stores 15
+# significant digits (rtol) and snaps a difference of two numbers that agree to about 15
+# digits to 0, where IEEE arithmetic leaves some 1e-17 (atol): LAYOUT.md.
+RTOL = 1e-12
+ATOL = 1e-15
+
+
+def deviation(found, expected):
+    """|a − b| / max(1, |a|, |b|), elementwise; inf where either is not a finite number."""
+    found, expected = np.broadcast_arrays(np.asarray(found, dtype=float), np.asarray(expected, dtype=float))
+    with np.errstate(all="ignore"):
+        d = np.abs(found - expected) / np.maximum(np.maximum(np.abs(found), np.abs(expected)), 1.0)
+    d[~(np.isfinite(found) & np.isfinite(expected))] = np.inf
+    return d
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """numpy.isclose's tolerance: found agrees with expected when |found − expected| ≤ atol + rtol·|expected|."""
+
+    rtol: float = RTOL
+    atol: float = ATOL
+
+    def excess(self, found, expected) -> np.ndarray:
+        """|found − expected| / (atol + rtol·|expected|), elementwise: at most 1 where they agree;
+        0 where they are equal, inf where either is not a finite number (and they differ)."""
+        found, expected = np.atleast_1d(np.asarray(found, dtype=float), np.asarray(expected, dtype=float))
+        found, expected = np.broadcast_arrays(found, expected)
+        with np.errstate(all="ignore"):
+            out = np.abs(found - expected) / (self.atol + self.rtol * np.abs(expected))
+        out[~(np.isfinite(found) & np.isfinite(expected))] = np.inf
+        out[(found == expected) | (np.isnan(found) & np.isnan(expected))] = 0.0
+        return out
+
+    def close(self, found, expected) -> np.ndarray:
+        return self.excess(found, expected) <= 1.0
+
+    def describe(self) -> str:
+        return f"rtol {self.rtol:g}, atol {self.atol:g}: |a − b| ≤ atol + rtol·|b|"
+
+
+@dataclass
+class Fault:
+    """One failing cell, or a run of cells down one column failing the same way."""
+
+    cell: str  # 'D9', or 'D10:D200' for a run
+    what: str  # 'w00 of layer 1, iteration 2'
+    problem: str
+    expected: float | None = None  # the recomputation's value (first cell of a run)
+    found: object = None  # the cached value
+    formula: str | None = None
+    expected_formula: str | None = None
+    refers_to: list = field(default_factory=list)  # [{'cell', 'value', 'what'}] of the formula's cells
+    count: int = 1
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass
+class Quantity:
+    name: str  # 'a(1)', 'δ(2)', 'W(1)', 'C', ...
+    largest: float  # |found − expected| at the cell that comes nearest to failing (or fails most)
+    relative: float  # the same difference relative to |expected|
+    cell: str | None  # where it is
+    excess: float = field(default=0.0, repr=False)  # its difference over the tolerance there
+
+
+@dataclass
+class Report:
+    """What verifying one network found."""
+
+    sheet: str
+    sizes: tuple
+    iterations: int
+    every: int  # rows show iterations 1, 1 + every, ... and the last (sheetnet train --log-every)
+    first_row: int
+    last_row: int
+    learning_rate: float
+    learning_rate_cell: str
+    tolerance: Tolerance
+    formulas: int  # formula cells in the network's columns
+    uncached: int  # of those, the ones the file held without a cached value: computed here
+    quantities: list
+    failing: int  # cells that fail in any way
+    value_faults: int  # cells whose number differs from the recomputation
+    formula_faults: int  # cells whose formula is wrong or missing
+    first: Fault | None
+    faults: list  # formula faults and local number faults, in runs
+
+    @property
+    def ok(self) -> bool:
+        return self.failing == 0
+
+    @property
+    def shape(self) -> str:
+        return shape(self.sizes)
+
+    def as_dict(self) -> dict:
+        return {
+            "sheet": self.sheet, "ok": self.ok, "shape": self.shape, "sizes": list(self.sizes),
+            "iterations": self.iterations, "every": self.every, "rows": [self.first_row, self.last_row],
+            "learning_rate": {"cell": self.learning_rate_cell, "value": self.learning_rate},
+            "tolerance": {"rtol": self.tolerance.rtol, "atol": self.tolerance.atol},
+            "formulas": self.formulas, "holds_formulas": self.formulas > 0,
+            "uncached_formulas": self.uncached, "cached_values": self.uncached == 0,
+            "quantities": [{"name": q.name, "largest": q.largest, "relative": q.relative, "cell": q.cell}
+                           for q in self.quantities],
+            "failing_cells": self.failing, "value_faults": self.value_faults, "formula_faults": self.formula_faults,
+            "first_failure": self.first.as_dict() if self.first else None,
+            "faults": [f.as_dict() for f in self.faults],
+        }
+
+    def text(self, most: int = 12) -> str:
+        rows = "" if self.every == 1 else f", one row for every {self.every:,}th and the last one"
+        lines = [f"sheet {self.sheet!r}: {self.shape} network, {self.iterations:,} iterations (rows "
+                 f"{self.first_row}-{self.last_row}{rows}), learning rate {self.learning_rate:g} in "
+                 f"{self.learning_rate_cell}: " + ("OK" if self.ok else "FAILS")]
+        if not self.formulas:
+            lines.append("  the sheet holds no formulas (a values-only file): checked by its numbers only")
+        if self.uncached:
+            lines.append(f"  the file carried no cached values for {self.uncached:,} of its {self.formulas:,} formulas "
+                         "(saved without calculating): sheetnet computed them from the first row on")
+        lines.append(f"  largest deviation from the recomputation (tolerance {self.tolerance.describe()}):")
+        for q in self.quantities:
+            where = f" (relative {q.relative:.3g}) at {q.cell}" if q.cell and q.largest > 0 else ""
+            lines.append(f"    {q.name:<9} {q.largest:.3g}{where}")
+        if self.first is not None:
+            f = self.first
+            lines.append(f"  first failing cell: {f.cell}, {f.what}")
+            expected, found = _numbers(f.expected, f.found)
+            lines.append(f"    expected {expected} (the recomputation), found {found}")
+            if f.formula is not None:
+                lines.append(f"    formula: {f.formula}")
+            lines.append(f"    {f.problem}")
+            if f.expected_formula and f.expected_formula != f.formula:
+                lines.append(f"    the note's formula here: {f.expected_formula}")
+            if f.refers_to:
+                lines.append("    it refers to " + ", ".join(f"{r['cell']} = {number(r['value'])}"
+                                                         + (f" ({r['what']})" if r["what"] else "")
+                                                         for r in f.refers_to))
+        if self.faults:
+            lines.append("  faults, down each column:")
+            for f in self.faults[:most]:
+                formula = f": {f.formula}" if f.formula else ""
+                cells = f"{f.cell} ({f.count:,} cells)" if f.count > 1 else f.cell
+                lines.append(f"    {cells}, {f.what}{formula}: {f.problem}")
+            if len(self.faults) > most:
+                lines.append(f"    ... and {len(self.faults) - most:,} more (see --json)")
+        if not self.ok:
+            lines.append(f"  {self.failing:,} cells fail: {self.formula_faults:,} with a wrong or missing formula, "
+                         f"{self.value_faults:,} whose number differs from the recomputation")
+        return "\n".join(lines)
+
+
+def number(x) -> str:
+    """A number as a report prints it: 15 significant digits, 'empty' for None, text quoted."""
+    if x is None:
+        return "empty"
+    if isinstance(x, str):
+        return repr(x)
+    return "inf" if x == math.inf else f"{x:.15g}"
+
+
+def _numbers(expected, found) -> tuple[str, str]:
+    """Two numbers as text with as many digits as it takes to tell them apart (up to 17)."""
+    if not isinstance(expected, float) or not isinstance(found, float) or expected == found:
+        return number(expected), number(found)
+    for digits in range(15, 18):
+        a, b = f"{expected:.{digits}g}", f"{found:.{digits}g}"
+        if a != b:
+            return a, b
+    return repr(expected), repr(found)
+
+
+def document(path, reports: list) -> dict:
+    """The reports of a workbook as one JSON-ready document (non-finite numbers become null)."""
+    return _finite({"file": str(path), "ok": all(r.ok for r in reports), "networks": [r.as_dict() for r in reports]})
+
+
+def text(path, reports: list) -> str:
+    """The reports of a workbook as text, one block per network."""
+    failing = [r.sheet for r in reports if not r.ok]
+    verdict = "every network verifies" if not failing else "fails: " + ", ".join(map(repr, failing))
+    return "\n".join([f"{path}: {verdict}"] + [r.text() for r in reports])
+
+
+def _finite(x):
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    if isinstance(x, dict):
+        return {k: _finite(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_finite(v) for v in x]
+    return x

@@ -1,0 +1,115 @@
+"""The streaming driver: a network's rows taken in as the file streams, checked a chunk at a time."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import verify
+from ..errors import SheetnetError
+from ..grid import Sheet
+from ..layout import LEARNING_RATE, Layout, find, find_label_row, networks
+from ..network import Problem
+from .compare import Findings
+from .formulas import Formulas
+from .recompute import Trace
+from .report import Report, Tolerance
+from .sheet import MARGIN, Chunk, Window
+
+
+def verify_file(path, sheet: str | None = None, tolerance: Tolerance = Tolerance()) -> list:
+    """A Report for every network of the workbook at path, or for the one on the named sheet,
+    the file read as it streams (memory does not grow with its rows)."""
+    from ..sheets import each_network
+
+    return each_network(path, sheet, lambda head, layout, problem: Check(head, layout, problem, tolerance))[0]
+
+
+def verify_book(book, sheet: str | None = None, tolerance: Tolerance = Tolerance()) -> list:
+    """A Report for every network of a Book read whole, or for the one on the named sheet."""
+    if sheet is None:
+        return [verify_sheet(s, layout, problem, tolerance) for s, layout, problem in networks(book)]
+    s = book.sheet(sheet)
+    if find_label_row(s) is None:
+        raise SheetnetError(f"holds no network (no {LEARNING_RATE!r} label)", sheet=sheet)
+    return [verify_sheet(s, *find(s), tolerance)]
+
+
+def verify_sheet(sheet: Sheet, layout: Layout, problem: Problem, tolerance: Tolerance = Tolerance()) -> Report:
+    """Check one network's numbers and formulas; see the package's docstring."""
+    check = Check(sheet, layout, problem, tolerance)
+    for r in sorted(sheet.rows):
+        if r >= layout.first_row:
+            check.feed(r, sheet.rows[r])
+    return check.finish()
+
+
+class Check:
+    """Verifying one network as its rows stream in: feed(row, cells) for each row from the first
+    data row on, ascending, then finish() gives the Report."""
+
+    def __init__(self, head: Sheet, layout: Layout, problem: Problem, tolerance: Tolerance = Tolerance()):
+        self.layout, self.problem, self.tol = layout, problem, tolerance
+        self.window = Window(head, layout)
+        self.formulas = Formulas(self.window, tolerance)
+        self.findings = Findings(self.window, self.formulas, tolerance)
+        self.trace = Trace(problem, layout, tolerance)
+        self.network = frozenset(self.window.cols)
+        self.first = layout.first_row
+        self.pending: list = []  # (row, cells) read and not yet checked, ascending
+        self.ended = False  # whether a row has broken the run of data rows
+        self.uncached = self.iterations = 0
+
+    def feed(self, r: int, cells) -> None:
+        """The cells of row r (ascending, from the first data row on)."""
+        window = self.window
+        if not self.ended:
+            if r == window.last + 1 and not self.network.isdisjoint(cells):
+                window.last = r
+            else:
+                self.ended = True
+        if self.ended and r > window.last + MARGIN:
+            return
+        self.pending.append((r, cells))
+        if window.last - self.pending[0][0] + 1 >= verify.CHUNK + MARGIN:
+            self._check(verify.CHUNK, final=False)
+
+    def finish(self) -> Report:
+        """Check the rows left and report."""
+        if self.pending and self.pending[0][0] <= self.window.last:
+            self._check(self.window.last - self.pending[0][0] + 1, final=True)
+        layout, f = self.layout, self.findings
+        return Report(
+            sheet=self.window.name, sizes=layout.sizes, iterations=self.iterations, every=self.window.every,
+            first_row=self.first, last_row=self.window.last, learning_rate=self.problem.network.lr,
+            learning_rate_cell=layout.lr_address, tolerance=self.tol, formulas=f.formula_cells,
+            uncached=self.uncached, quantities=list(f.quantities.values()), failing=f.failing,
+            value_faults=f.value_faults, formula_faults=f.formula_faults, first=f.first_fault, faults=f.faults())
+
+    def _check(self, n: int, final: bool) -> None:
+        """Check the first n pending data rows (all that are left when final)."""
+        window, cols = self.window, self.window.cols
+        lo = int(self.pending[0][0])
+        hi = lo + n - 1
+        texts = window.load(lo, hi, [(r, cells) for r, cells in self.pending if r <= hi + MARGIN])
+        rows = np.arange(lo, hi + 1)
+        ids = self.formulas.read(rows, texts)
+        self.uncached += window.compute_uncached(rows, ids, self.formulas.forms)
+        if lo == self.first:  # the first data row, computed where it had no cached values, for the rows below
+            window.head_numbers.put(window.numbers, lo)
+        at = np.ix_(rows - window.numbers.base, cols)
+        found, empty, text = window.numbers.V[at], window.numbers.empty[at], window.numbers.text[at]
+        found[text] = np.nan  # a copy already (fancy indexing)
+        trace = self.trace.take(n)
+        values_only = not self.formulas.holds_formulas  # such a sheet may show every K-th iteration
+        if lo == self.first and values_only and n > 1 and not self.tol.close(found[1], trace[1]).all():
+            every = self.trace.logged(found[1])
+            if every > 1:
+                self.trace.restart(every)
+                window.every, trace = every, self.trace.take(n)
+        numbers = 1 + (rows - self.first) * window.every
+        if final and window.every > 1 and hi > self.first:
+            numbers[-1], trace[-1] = self.trace.last_logged(found[-1], int(numbers[-1]))
+        self.iterations = int(numbers[-1])
+        self.findings.add(Chunk(lo=lo, rows=rows, numbers=numbers, ids=ids, found=found, empty=empty, text=text,
+                                trace=trace))
+        self.pending = [(r, cells) for r, cells in self.pending if r > hi]
