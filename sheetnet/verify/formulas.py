@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..formats._rowformat import compile_row
 from ..formula import Form, FormulaError, describe_ref, parse
 from ..grid import EMPTY
 from ..layout import Kind
@@ -226,25 +227,18 @@ class Formulas:
 
 
 def _pattern(row_ids: list, forms: list):
-    """(render, ids): render(r) gives the text a row of these formulas has in row r, the
-    network cells' formulas joined by SEP, as the reader's pass collects them. Compiled to
-    an f-string, since it runs once per row of a sheet that may have a million."""
+    """(render, ids): render(r) gives the text a row of these formulas has in row r, the network
+    cells' formulas joined by SEP, as the reader's pass collects them; compiled once, as the
+    writers compile a row (every '%' of the formulas' text escaped), for it runs once per row of
+    a sheet that may have a million."""
     if UNREADABLE in row_ids:
         return None
-    offsets, parts = [], []
+    pieces = []
     for i, form in zip(row_ids, forms):
-        for p in form.pieces if i != NO_FORMULA else ():
-            if isinstance(p, str):
-                parts.append(p.replace("{", "{{").replace("}", "}}"))
-            else:
-                offsets += [] if p[0] in offsets else [p[0]]
-                parts.append("{a%d}" % offsets.index(p[0]))
-        parts.append(SEP)
-    # Each row number is turned into text once, then the f-string only joins texts.
-    names = ", ".join(f"a{k}" for k in range(len(offsets)))
-    texts = ", ".join(f"str(r + {d})" for d in offsets)
-    source = f"lambda r: (lambda {names}: f{''.join(parts[:-1])!r})({texts})"
-    return eval(compile(source, "<row pattern>", "eval")), np.array(row_ids)
+        pieces += [p if isinstance(p, str) else p[0] for p in (form.pieces if i != NO_FORMULA else ())]
+        pieces.append(SEP)
+    render = compile_row(pieces[:-1], 0)
+    return (lambda r: render((), r)), np.array(row_ids)
 
 
 def _ref(ref, col: int):
