@@ -1,0 +1,306 @@
+"""The new sheets of an .ods workbook added to a copy of another (see merge.py).
+
+content.xml gets the new tables after the source's last table, and their automatic styles
+(renamed where the source uses the name) after the source's; styles.xml their page styles and
+settings.xml their view settings; META-INF/manifest.xml lists the new parts (charts; renamed
+where the source uses the name). Everything else is copied as it is.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+
+from ..errors import SheetnetError
+from ._deflate import Member
+from ._package import (CHUNK, SMALL, Element, append, between_tags, copy_member, copy_package, edited,
+                       element_end, fresh, free, insert, read_small, renamer, scan, splice, values, zipinfo)
+from ._xml import escape
+
+OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+STYLE = "urn:oasis:names:tc:opendocument:xmlns:style:1.0"
+TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+CONFIG = "urn:oasis:names:tc:opendocument:xmlns:config:1.0"
+MANIFEST = "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"
+_MANIFEST = "META-INF/manifest.xml"
+
+# The results' package parts, which the new sheets do not take whole (see _package_parts).
+_PACKAGE = {"mimetype", "content.xml", "styles.xml", "meta.xml", "settings.xml", "manifest.rdf", _MANIFEST}
+_SKIPPED = ("Thumbnails/", "Configurations2/", "META-INF/")
+TAIL = 16 << 20  # what may follow the last table: named ranges, database ranges and the like
+
+
+def merge(src: zipfile.ZipFile, res: zipfile.ZipFile, dst: zipfile.ZipFile, notes: list) -> None:
+    """Write to dst the workbook src with the sheets of the workbook res added."""
+    for z, who in ((src, "the workbook"), (res, "the new sheets' workbook")):
+        if "content.xml" not in z.namelist():
+            raise SheetnetError(f"{who} has no content.xml")
+    res_types = _manifest_types(res)
+    parts, folders = _new_parts(src, res, res_types)
+    moved = {old: new for old, new in {**folders, **parts}.items() if old != new}
+    hrefs = values({**moved, **{"./" + old: "./" + new for old, new in moved.items()}}, "href")
+
+    # Where things go: the head (up to the body) is parsed; the tables' end is found in the tail.
+    with src.open("content.xml") as stream:
+        places = scan(stream, "content.xml", lambda e: e.depth <= 1,
+                      stop=lambda e: e.depth == 2 and e.is_(OFFICE, "spreadsheet"))
+    root = places[0]
+    with src.open("content.xml") as stream:
+        tables_at, _ = _tables_end(stream, root)
+    head, found, tables = _results_content(res, notes)
+    taken = _style_names(src, "content.xml") | _style_names(src, "styles.xml")
+    package, pages = _package_parts(src, res, taken, notes)
+    added = {name: name for name in package if name not in src.namelist()}
+    styles, renames = _results_styles(head, found, taken, root, pages)
+    rename = renamer({**renames, **hrefs})
+    declare = _declarer(_missing(found[0], root))
+    edits = [insert(tables_at, (declare(rename(chunk)) for chunk in tables()))]
+    if styles:
+        edits.append(_styles_edit(places, styles))
+
+    def content(dst, info):  # the new sheets' rows: deflated in a thread of its own
+        out = Member(dst, zipinfo(info), binary=True)
+        try:
+            with src.open(info) as stream:
+                splice(stream, out, edits)
+        except BaseException:
+            out.abort()
+            raise
+        out.close()
+
+    manifest = _manifest(read_small(src, _MANIFEST), parts | added, folders, res_types) \
+        if _MANIFEST in src.namelist() else None
+    copy_package(src, dst, {**package, "content.xml": content, _MANIFEST: manifest})
+    for old, new in parts.items():
+        copy_member(res, res.getinfo(old), dst, new)
+    for name in added:
+        dst.writestr(zipinfo(res.getinfo(name)), package[name])
+
+
+def _tables_end(stream, root: Element):
+    """(the offset in content.xml just after its last table, the elements that follow it):
+    new tables go there, before the named ranges and the like. Found in the document's tail,
+    checked to hold nothing but such elements, so that a long document is not parsed again."""
+    table, office = root.prefix_of(TABLE), root.prefix_of(OFFICE)
+    if table is None or office is None:
+        raise SheetnetError("content.xml does not declare the OpenDocument namespaces in its root element")
+    window, size, total = [], 0, 0
+    while chunk := stream.read(CHUNK):
+        window.append(chunk)
+        size, total = size + len(chunk), total + len(chunk)
+        if size - len(window[0]) >= TAIL:
+            size -= len(window.pop(0))
+    tail = b"".join(window)
+    ends = [m.end() for m in re.finditer(b"</" + re.escape(table.encode()) + rb"table\s*>", tail)]
+    close = tail.rfind(b"</" + office.encode() + b"spreadsheet")
+    if not ends or close < ends[-1]:
+        raise SheetnetError("cannot find the end of the workbook's last table in content.xml")
+    after = scan(b"<after" + _declarations(root.namespaces) + b">" + tail[ends[-1]:close] + b"</after>",
+                 "content.xml", lambda e: e.depth == 1)
+    if any(e.is_(TABLE, "table") for e in after):
+        raise SheetnetError("cannot find the end of the workbook's last table in content.xml")
+    return total - len(tail) + ends[-1], after
+
+
+def _declarations(namespaces: dict) -> bytes:
+    return "".join(f' xmlns:{p}="{escape(u)}"' if p else f' xmlns="{escape(u)}"'
+                   for p, u in sorted(namespaces.items()) if p != "xml").encode()
+
+
+def _missing(res_root: Element, src_root: Element) -> dict:
+    """The results' prefixed namespaces that the source's root does not declare alike (sheetnet's
+    writers use the usual prefixes, so usually none): each new table and style declares them."""
+    return {p: u for p, u in res_root.namespaces.items() if p and p != "xml" and src_root.namespaces.get(p) != u}
+
+
+def _declarer(missing: dict):
+    """A function declaring the missing namespaces on each new table in a chunk of them."""
+    decls = _declarations(missing)
+    if not decls:
+        return lambda data: data
+    return lambda data: data.replace(b"<table:table ", b"<table:table" + decls + b" ").replace(
+        b"<table:table>", b"<table:table" + decls + b">")
+
+
+def _styles_edit(places: list, styles: bytes) -> tuple:
+    auto = next((e for e in places if e.depth == 1 and e.is_(OFFICE, "automatic-styles")), None)
+    if auto is not None:
+        return append(auto, styles)
+    body = next((e for e in places if e.depth == 1 and e.is_(OFFICE, "body")), None)
+    if body is None:
+        raise SheetnetError("content.xml has no office:body")
+    name = f"{body.prefix_of(OFFICE)}automatic-styles".encode()
+    return insert(body.start, b"<" + name + b">" + styles + b"</" + name + b">")
+
+
+def _manifest_types(z: zipfile.ZipFile) -> dict:
+    """{full path: media type} of a package's manifest."""
+    if _MANIFEST not in z.namelist():
+        return {}
+    entries = scan(read_small(z, _MANIFEST), _MANIFEST, lambda e: e.is_(MANIFEST, "file-entry"))
+    return {e.attr(MANIFEST, "full-path"): e.attr(MANIFEST, "media-type") for e in entries}
+
+
+def _new_parts(src, res, res_types: dict):
+    """({results member: its name in the output}, {object folder: its name in the output}) for
+    every part of the results the new sheets may use (charts and their replacement images,
+    pictures), renamed where the source has the name."""
+    taken = {n.rstrip("/") for n in src.namelist()} | {p.rstrip("/") for p in _manifest_types(src)}
+    wanted = [n for n in res.namelist() if n not in _PACKAGE and not n.startswith(_SKIPPED)]
+    folders = {}
+    for name in sorted({n.split("/")[0] for n in wanted if "/" in n and n.split("/")[0] + "/" in res_types}):
+        # An object and its replacement image share a name: "Chart 1" becomes "Chart 2", ...
+        folders[name] = free(name, taken | {n.removeprefix("ObjectReplacements/") for n in taken})
+        taken |= {folders[name], f"ObjectReplacements/{folders[name]}"}
+    parts = {}
+    for n in wanted:
+        top, _, rest = n.partition("/")
+        if top in folders:
+            parts[n] = f"{folders[top]}/{rest}"
+        elif top == "ObjectReplacements" and rest in folders:
+            parts[n] = f"ObjectReplacements/{folders[rest]}"
+        else:
+            parts[n] = free(n.rstrip("/"), taken) + n[len(n.rstrip("/")):]
+            taken.add(parts[n].rstrip("/"))
+    return parts, folders
+
+
+def _manifest(data: bytes, parts: dict, folders: dict, res_types: dict) -> bytes:
+    """The source's manifest with an entry for every new part."""
+    root = scan(data, _MANIFEST, lambda e: e.depth == 0)[0]
+    p = root.prefix_of(MANIFEST, "")
+    names = {**parts, **{f"{old}/": f"{new}/" for old, new in folders.items()}}
+    entries = "".join(f'<{p}file-entry {p}full-path="{escape(names[path])}" {p}media-type="{escape(kind or "")}"/>'
+                      for path, kind in res_types.items() if path in names)
+    return edited(data, [append(root, entries.encode())]) if entries else data
+
+
+def _style_names(z: zipfile.ZipFile, member: str) -> set:
+    """Every style name a part defines before its body (automatic and common styles, data
+    styles, page layouts)."""
+    if member not in z.namelist():
+        return set()
+    with z.open(member) as stream:
+        found = scan(stream, member, lambda e: e.attr(STYLE, "name") is not None,
+                     stop=lambda e: e.depth == 1 and e.is_(OFFICE, "body"))
+    return {e.attr(STYLE, "name") for e in found}
+
+
+def _results_content(res: zipfile.ZipFile, notes: list):
+    """(head, found, tables) of the results' content.xml: its bytes before the first table, the
+    elements of depth 2 or less there, and a function returning an iterator over the bytes of
+    its tables, from the first one's start to the last one's end, in chunks cut between tags."""
+    with res.open("content.xml") as stream:
+        found = scan(stream, "content.xml", lambda e: e.depth <= 2 or e.depth == 3 and e.is_(TABLE, "table"),
+                     stop=lambda e: e.depth == 3 and e.is_(TABLE, "table"))
+    first = found.pop() if found and found[-1].depth == 3 else None
+    if first is None or first.start > SMALL:
+        raise SheetnetError("the new sheets' content.xml holds no table where one is expected")
+    with res.open("content.xml") as stream:
+        head = stream.read(first.start)
+        length, after = _tables_end(stream, found[0])
+    if any(e.children for e in after):
+        notes.append(f"the new sheets' {', '.join(sorted({e.local for e in after}))} are not carried over")
+
+    def tables():
+        with res.open("content.xml") as stream:
+            stream.seek(first.start)
+            yield from between_tags(stream, length)
+
+    return head, found, tables
+
+
+def _results_styles(head: bytes, found: list, taken: set, src_root: Element, pages: dict):
+    """(styles, renames): the bytes of the automatic styles in the head of the results'
+    content.xml (found: its elements), renamed where the source has the name, and the renames
+    (see _package.renamer) of their uses in the new tables. pages: the renames of the master
+    pages they name."""
+    auto = next((e for e in found if e.depth == 1 and e.is_(OFFICE, "automatic-styles")), None)
+    if auto is None or not auto.children:
+        return b"", {}
+    children = auto.within(found)
+    renames = values(fresh({e.attr(STYLE, "name") for e in children} - {None}, taken), "style-name", "style:name")
+    # Each style declares the namespaces it needs where the source's root lacks them.
+    decls = _declarations(_missing(found[0], src_root))
+    pieces, pos = [], children[0].start
+    for e in children:
+        name_end = e.start + 1 + len(e.qname.encode())
+        pieces += [head[pos:name_end], decls]
+        pos = name_end
+    pieces.append(head[pos:auto.end])
+    return renamer({**renames, **pages})(b"".join(pieces)), renames
+
+
+def _package_parts(src, res, taken: set, notes: list):
+    """({source member: its new bytes}, renames of master pages) for the parts beside
+    content.xml that the new sheets add to: the page styles they print with (styles.xml) and
+    their view settings, such as frozen rows (settings.xml). A workbook without such a part
+    gets the new sheets' own."""
+    edited_parts, pages = {}, {}
+    if "styles.xml" in res.namelist():
+        styles, pages = _page_styles(src, res, taken, notes)
+        if styles is not None:
+            edited_parts["styles.xml"] = styles
+    if "settings.xml" in res.namelist():
+        views = _settings(src, res)
+        if views is False:
+            notes.append("the new sheets open with default view settings (frozen rows and columns, zoom): "
+                         "the workbook's view settings have no list of sheets to add theirs to")
+        elif views is not None:
+            edited_parts["settings.xml"] = views
+    return edited_parts, pages
+
+
+def _page_styles(src, res, taken: set, notes: list):
+    """(the source's styles.xml with the results' page layouts and master pages added, or None;
+    the renames of the master pages whose names the source has)."""
+    data = read_small(res, "styles.xml")
+    found = scan(data, "styles.xml", lambda e: e.depth <= 2)
+    lists = {e.local: e for e in found if e.depth == 1 and e.uri == OFFICE}
+    common = [e for e in lists["styles"].within(found) if e.attr(STYLE, "name") is not None] if "styles" in lists else []
+    missing = sorted({e.attr(STYLE, "name") for e in common} - taken)
+    if missing:
+        notes.append(f"the new sheets' named styles ({', '.join(missing)}) are not in the workbook's own "
+                     "styles, so their cells show its default style")
+    wanted = {name: lists[name].within(found) for name in ("automatic-styles", "master-styles") if name in lists}
+    if not any(wanted.values()):
+        return None, {}
+    if "styles.xml" not in src.namelist():
+        return data, {}
+    names = {e.attr(STYLE, "name") for items in wanted.values() for e in items} - {None}
+    renames = values(fresh(names, taken), "style:name", "page-layout-name", "master-page-name", "next-style-name")
+    src_data = read_small(src, "styles.xml")
+    src_lists = {e.local: e for e in scan(src_data, "styles.xml", lambda e: e.depth == 1) if e.uri == OFFICE}
+    edits = []
+    for name, items in wanted.items():
+        if not items:
+            continue
+        if name not in src_lists:
+            notes.append("the new sheets print with the workbook's page styles: it has no office:" + name)
+            continue
+        body = b"".join(data[e.start:element_end(data, e)] for e in items)
+        edits.append(append(src_lists[name], renamer(renames)(body)))
+    return (edited(src_data, edits) if edits else None), {b"master-page-name": renames.get(b"master-page-name", {})}
+
+
+def _tables_map(data: bytes) -> Element | None:
+    """The config map of settings.xml that holds each sheet's view settings."""
+    maps = scan(data, "settings.xml", lambda e: e.is_(CONFIG, "config-item-map-named") and e.attr(CONFIG, "name") == "Tables")
+    return maps[0] if maps else None
+
+
+def _settings(src, res):
+    """The source's settings.xml with the results' per-sheet view settings added; None when the
+    results have none, False when the source has nowhere to put them."""
+    data = read_small(res, "settings.xml")
+    tables = _tables_map(data)
+    if tables is None or not tables.children:
+        return None
+    if "settings.xml" not in src.namelist():
+        return data
+    src_data = read_small(src, "settings.xml")
+    src_tables = _tables_map(src_data)
+    if src_tables is None or src_tables.prefix_of(CONFIG) != tables.prefix_of(CONFIG):
+        return False
+    entries = tables.within(scan(data, "settings.xml", lambda e: e.depth == tables.depth + 1))
+    return edited(src_data, [append(src_tables, b"".join(data[e.start:element_end(data, e)] for e in entries))])
