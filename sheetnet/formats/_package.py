@@ -102,8 +102,8 @@ def read_small(z: zipfile.ZipFile, member: str) -> bytes:
 
 def element_end(data: bytes, e: Element) -> int:
     """The offset just after element e in data."""
-    if e.children or data[e.end - 2:e.end] != b"/>":  # not <x/>: e.end is its end tag's offset
-        return data.index(b">", e.end) + 1
+    if e.children or not data.startswith(b"/>", _start_tag(data, e.start, e.qname)):
+        return data.index(b">", e.end) + 1  # e.end is its end tag's offset
     return e.end
 
 
@@ -217,11 +217,7 @@ def fresh(names: set, taken: set) -> dict:
     """{name: a new name} for each of names that taken has, the new ones in neither."""
     renames = {}
     for name in sorted(names & taken):
-        k, new = 1, f"{name}-sheetnet"
-        while new in taken or new in names or new in renames.values():
-            k += 1
-            new = f"{name}-sheetnet{k}"
-        renames[name] = new
+        renames[name] = free(name, taken | names | set(renames.values()))
     return renames
 
 

@@ -36,24 +36,22 @@ def merge(src: zipfile.ZipFile, res: zipfile.ZipFile, dst: zipfile.ZipFile, note
         if "content.xml" not in z.namelist():
             raise SheetnetError(f"{who} has no content.xml")
     res_types = _manifest_types(res)
-    parts, folders = _new_parts(src, res, res_types)
-    moved = {old: new for old, new in {**folders, **parts}.items() if old != new}
-    hrefs = values({**moved, **{"./" + old: "./" + new for old, new in moved.items()}}, "href")
-
+    parts = _new_parts(src, res, res_types)
+    hrefs = values({dot + o.rstrip("/"): dot + n.rstrip("/") for o, n in parts.items() for dot in ("", "./")}, "href")
     # Where things go: the head (up to the body) is parsed; the tables' end is found in the tail.
     with src.open("content.xml") as stream:
-        places = scan(stream, "content.xml", lambda e: e.depth <= 1,
+        places = scan(stream, "content.xml", lambda e: e.depth <= 1 or e.attr(STYLE, "name") is not None,
                       stop=lambda e: e.depth == 2 and e.is_(OFFICE, "spreadsheet"))
-    root = places[0]
-    with src.open("content.xml") as stream:
-        tables_at, _ = _tables_end(stream, root)
+        stream.seek(0)
+        tables_at, _ = _tables_end(stream, places[0])
+    taken = {e.attr(STYLE, "name") for e in places} - {None}
+    if "styles.xml" in src.namelist():
+        taken |= {e.attr(STYLE, "name") for e in scan(read_small(src, "styles.xml"), "styles.xml",
+                                                       lambda e: e.attr(STYLE, "name") is not None)}
     head, found, tables = _results_content(res, notes)
-    taken = _style_names(src, "content.xml") | _style_names(src, "styles.xml")
     package, pages = _package_parts(src, res, taken, notes)
-    added = {name: name for name in package if name not in src.namelist()}
-    styles, renames = _results_styles(head, found, taken, root, pages)
-    rename = renamer({**renames, **hrefs})
-    declare = _declarer(_missing(found[0], root))
+    styles, renames = _results_styles(head, found, taken, places[0], pages)
+    rename, declare = renamer({**renames, **hrefs}), _declarer(_missing(found[0], places[0]))
     edits = [insert(tables_at, (declare(rename(chunk)) for chunk in tables()))]
     if styles:
         edits.append(_styles_edit(places, styles))
@@ -68,11 +66,13 @@ def merge(src: zipfile.ZipFile, res: zipfile.ZipFile, dst: zipfile.ZipFile, note
             raise
         out.close()
 
-    manifest = _manifest(read_small(src, _MANIFEST), parts | added, folders, res_types) \
-        if _MANIFEST in src.namelist() else None
-    copy_package(src, dst, {**package, "content.xml": content, _MANIFEST: manifest})
+    added = {name: name for name in package if name not in src.namelist()}
+    if _MANIFEST in src.namelist():
+        package[_MANIFEST] = _manifest(read_small(src, _MANIFEST), parts | added, res_types)
+    copy_package(src, dst, {**package, "content.xml": content})
     for old, new in parts.items():
-        copy_member(res, res.getinfo(old), dst, new)
+        if old in res.namelist():
+            copy_member(res, res.getinfo(old), dst, new)
     for name in added:
         dst.writestr(zipinfo(res.getinfo(name)), package[name])
 
@@ -141,49 +141,34 @@ def _manifest_types(z: zipfile.ZipFile) -> dict:
     return {e.attr(MANIFEST, "full-path"): e.attr(MANIFEST, "media-type") for e in entries}
 
 
-def _new_parts(src, res, res_types: dict):
-    """({results member: its name in the output}, {object folder: its name in the output}) for
-    every part of the results the new sheets may use (charts and their replacement images,
-    pictures), renamed where the source has the name."""
-    taken = {n.rstrip("/") for n in src.namelist()} | {p.rstrip("/") for p in _manifest_types(src)}
-    wanted = [n for n in res.namelist() if n not in _PACKAGE and not n.startswith(_SKIPPED)]
+def _new_parts(src, res, res_types: dict) -> dict:
+    """{results member or object folder ('Chart 1/'): its name in the output} for every part the
+    new sheets use beside the package's own (their charts), an object folder renamed where the
+    source has the name, or has it for an object's replacement image."""
+    taken = {n.rstrip("/") for n in [*src.namelist(), *_manifest_types(src)]}
+    taken |= {n.removeprefix("ObjectReplacements/") for n in taken}
     folders = {}
-    for name in sorted({n.split("/")[0] for n in wanted if "/" in n and n.split("/")[0] + "/" in res_types}):
-        # An object and its replacement image share a name: "Chart 1" becomes "Chart 2", ...
-        folders[name] = free(name, taken | {n.removeprefix("ObjectReplacements/") for n in taken})
-        taken |= {folders[name], f"ObjectReplacements/{folders[name]}"}
-    parts = {}
-    for n in wanted:
+    for top in sorted({n.split("/")[0] for n in res_types if n.endswith("/") and n != "/"}):
+        folders[top] = free(top, taken)
+        taken.add(folders[top])
+    parts = {f"{old}/": f"{new}/" for old, new in folders.items()}
+    for n in res.namelist():
         top, _, rest = n.partition("/")
         if top in folders:
             parts[n] = f"{folders[top]}/{rest}"
-        elif top == "ObjectReplacements" and rest in folders:
-            parts[n] = f"ObjectReplacements/{folders[rest]}"
-        else:
-            parts[n] = free(n.rstrip("/"), taken) + n[len(n.rstrip("/")):]
-            taken.add(parts[n].rstrip("/"))
-    return parts, folders
+        elif n not in _PACKAGE and not n.startswith(_SKIPPED):
+            parts[n] = free(n, taken)
+            taken.add(parts[n])
+    return parts
 
 
-def _manifest(data: bytes, parts: dict, folders: dict, res_types: dict) -> bytes:
+def _manifest(data: bytes, parts: dict, res_types: dict) -> bytes:
     """The source's manifest with an entry for every new part."""
     root = scan(data, _MANIFEST, lambda e: e.depth == 0)[0]
     p = root.prefix_of(MANIFEST, "")
-    names = {**parts, **{f"{old}/": f"{new}/" for old, new in folders.items()}}
-    entries = "".join(f'<{p}file-entry {p}full-path="{escape(names[path])}" {p}media-type="{escape(kind or "")}"/>'
-                      for path, kind in res_types.items() if path in names)
+    entries = "".join(f'<{p}file-entry {p}full-path="{escape(parts[path])}" {p}media-type="{escape(kind or "")}"/>'
+                      for path, kind in res_types.items() if path in parts)
     return edited(data, [append(root, entries.encode())]) if entries else data
-
-
-def _style_names(z: zipfile.ZipFile, member: str) -> set:
-    """Every style name a part defines before its body (automatic and common styles, data
-    styles, page layouts)."""
-    if member not in z.namelist():
-        return set()
-    with z.open(member) as stream:
-        found = scan(stream, member, lambda e: e.attr(STYLE, "name") is not None,
-                     stop=lambda e: e.depth == 1 and e.is_(OFFICE, "body"))
-    return {e.attr(STYLE, "name") for e in found}
 
 
 def _results_content(res: zipfile.ZipFile, notes: list):
