@@ -43,13 +43,15 @@ def merge(src: zipfile.ZipFile, res: zipfile.ZipFile, dst: zipfile.ZipFile, note
         places = scan(stream, "content.xml", lambda e: e.depth <= 1 or e.attr(STYLE, "name") is not None,
                       stop=lambda e: e.depth == 2 and e.is_(OFFICE, "spreadsheet"))
         stream.seek(0)
-        tables_at, _ = _tables_end(stream, places[0])
+        tables_at = _tables_end(stream, places[0])
     taken = {e.attr(STYLE, "name") for e in places} - {None}
     if "styles.xml" in src.namelist():
         taken |= {e.attr(STYLE, "name") for e in scan(read_small(src, "styles.xml"), "styles.xml",
                                                        lambda e: e.attr(STYLE, "name") is not None)}
-    head, found, tables = _results_content(res, notes)
-    package, pages = _package_parts(src, res, taken, notes)
+    head, found, tables = _results_content(res)
+    styles_xml, pages = _page_styles(src, res, taken, notes)
+    package = {name: new for name, new in (("styles.xml", styles_xml), ("settings.xml", _settings(src, res, notes)))
+               if new is not None}
     styles, renames = _results_styles(head, found, taken, places[0], pages)
     rename, declare = renamer({**renames, **hrefs}), _declarer(_missing(found[0], places[0]))
     edits = [insert(tables_at, (declare(rename(chunk)) for chunk in tables()))]
@@ -77,10 +79,10 @@ def merge(src: zipfile.ZipFile, res: zipfile.ZipFile, dst: zipfile.ZipFile, note
         dst.writestr(zipinfo(res.getinfo(name)), package[name])
 
 
-def _tables_end(stream, root: Element):
-    """(the offset in content.xml just after its last table, the elements that follow it):
-    new tables go there, before the named ranges and the like. Found in the document's tail,
-    checked to hold nothing but such elements, so that a long document is not parsed again."""
+def _tables_end(stream, root: Element) -> int:
+    """The offset in the rest of content.xml's stream just after its last table: new tables go
+    there, before the named ranges and the like. Found in the document's tail, checked to hold
+    nothing but such elements after it, so that a long document is not parsed again."""
     table, office = root.prefix_of(TABLE), root.prefix_of(OFFICE)
     if table is None or office is None:
         raise SheetnetError("content.xml does not declare the OpenDocument namespaces in its root element")
@@ -96,10 +98,10 @@ def _tables_end(stream, root: Element):
     if not ends or close < ends[-1]:
         raise SheetnetError("cannot find the end of the workbook's last table in content.xml")
     after = scan(b"<after" + _declarations(root.namespaces) + b">" + tail[ends[-1]:close] + b"</after>",
-                 "content.xml", lambda e: e.depth == 1)
-    if any(e.is_(TABLE, "table") for e in after):
+                 "content.xml", lambda e: e.depth == 1 and e.is_(TABLE, "table"))
+    if after:
         raise SheetnetError("cannot find the end of the workbook's last table in content.xml")
-    return total - len(tail) + ends[-1], after
+    return total - len(tail) + ends[-1]
 
 
 def _declarations(namespaces: dict) -> bytes:
@@ -171,25 +173,23 @@ def _manifest(data: bytes, parts: dict, res_types: dict) -> bytes:
     return edited(data, [append(root, entries.encode())]) if entries else data
 
 
-def _results_content(res: zipfile.ZipFile, notes: list):
+def _results_content(res: zipfile.ZipFile):
     """(head, found, tables) of the results' content.xml: its bytes before the first table, the
     elements of depth 2 or less there, and a function returning an iterator over the bytes of
     its tables, from the first one's start to the last one's end, in chunks cut between tags."""
     with res.open("content.xml") as stream:
         found = scan(stream, "content.xml", lambda e: e.depth <= 2 or e.depth == 3 and e.is_(TABLE, "table"),
                      stop=lambda e: e.depth == 3 and e.is_(TABLE, "table"))
-    first = found.pop() if found and found[-1].depth == 3 else None
-    if first is None or first.start > SMALL:
-        raise SheetnetError("the new sheets' content.xml holds no table where one is expected")
-    with res.open("content.xml") as stream:
-        head = stream.read(first.start)
-        length, after = _tables_end(stream, found[0])
-    if any(e.children for e in after):
-        notes.append(f"the new sheets' {', '.join(sorted({e.local for e in after}))} are not carried over")
+        if found[-1].depth != 3 or found[-1].start > SMALL:
+            raise SheetnetError("the new sheets' content.xml holds no table where one is expected")
+        first = found.pop().start
+        stream.seek(0)
+        head = stream.read(first)
+        length = _tables_end(stream, found[0])
 
     def tables():
         with res.open("content.xml") as stream:
-            stream.seek(first.start)
+            stream.seek(first)
             yield from between_tags(stream, length)
 
     return head, found, tables
@@ -216,38 +216,16 @@ def _results_styles(head: bytes, found: list, taken: set, src_root: Element, pag
     return renamer({**renames, **pages})(b"".join(pieces)), renames
 
 
-def _package_parts(src, res, taken: set, notes: list):
-    """({source member: its new bytes}, renames of master pages) for the parts beside
-    content.xml that the new sheets add to: the page styles they print with (styles.xml) and
-    their view settings, such as frozen rows (settings.xml). A workbook without such a part
-    gets the new sheets' own."""
-    edited_parts, pages = {}, {}
-    if "styles.xml" in res.namelist():
-        styles, pages = _page_styles(src, res, taken, notes)
-        if styles is not None:
-            edited_parts["styles.xml"] = styles
-    if "settings.xml" in res.namelist():
-        views = _settings(src, res)
-        if views is False:
-            notes.append("the new sheets open with default view settings (frozen rows and columns, zoom): "
-                         "the workbook's view settings have no list of sheets to add theirs to")
-        elif views is not None:
-            edited_parts["settings.xml"] = views
-    return edited_parts, pages
-
-
 def _page_styles(src, res, taken: set, notes: list):
-    """(the source's styles.xml with the results' page layouts and master pages added, or None;
-    the renames of the master pages whose names the source has)."""
+    """(the source's styles.xml with the results' page layouts and master pages added, the new
+    sheets' own where the source has none, or None; the renames of the master pages whose names
+    the source has)."""
+    if "styles.xml" not in res.namelist():
+        return None, {}
     data = read_small(res, "styles.xml")
     found = scan(data, "styles.xml", lambda e: e.depth <= 2)
-    lists = {e.local: e for e in found if e.depth == 1 and e.uri == OFFICE}
-    common = [e for e in lists["styles"].within(found) if e.attr(STYLE, "name") is not None] if "styles" in lists else []
-    missing = sorted({e.attr(STYLE, "name") for e in common} - taken)
-    if missing:
-        notes.append(f"the new sheets' named styles ({', '.join(missing)}) are not in the workbook's own "
-                     "styles, so their cells show its default style")
-    wanted = {name: lists[name].within(found) for name in ("automatic-styles", "master-styles") if name in lists}
+    wanted = {e.local: e.within(found) for e in found
+              if e.depth == 1 and e.uri == OFFICE and e.local in ("automatic-styles", "master-styles")}
     if not any(wanted.values()):
         return None, {}
     if "styles.xml" not in src.namelist():
@@ -258,14 +236,16 @@ def _page_styles(src, res, taken: set, notes: list):
     src_lists = {e.local: e for e in scan(src_data, "styles.xml", lambda e: e.depth == 1) if e.uri == OFFICE}
     edits = []
     for name, items in wanted.items():
-        if not items:
-            continue
-        if name not in src_lists:
+        if items and name not in src_lists:
             notes.append("the new sheets print with the workbook's page styles: it has no office:" + name)
-            continue
-        body = b"".join(data[e.start:element_end(data, e)] for e in items)
-        edits.append(append(src_lists[name], renamer(renames)(body)))
+        elif items:
+            edits.append(append(src_lists[name], renamer(renames)(_whole(data, items))))
     return (edited(src_data, edits) if edits else None), {b"master-page-name": renames.get(b"master-page-name", {})}
+
+
+def _whole(data: bytes, elements: list) -> bytes:
+    """The bytes of elements of data, each whole, one after the other."""
+    return b"".join(data[e.start:element_end(data, e)] for e in elements)
 
 
 def _tables_map(data: bytes) -> Element | None:
@@ -274,9 +254,11 @@ def _tables_map(data: bytes) -> Element | None:
     return maps[0] if maps else None
 
 
-def _settings(src, res):
-    """The source's settings.xml with the results' per-sheet view settings added; None when the
-    results have none, False when the source has nowhere to put them."""
+def _settings(src, res, notes: list) -> bytes | None:
+    """The source's settings.xml with the results' per-sheet view settings added, the new
+    sheets' own where the source has none, or None."""
+    if "settings.xml" not in res.namelist():
+        return None
     data = read_small(res, "settings.xml")
     tables = _tables_map(data)
     if tables is None or not tables.children:
@@ -286,6 +268,8 @@ def _settings(src, res):
     src_data = read_small(src, "settings.xml")
     src_tables = _tables_map(src_data)
     if src_tables is None or src_tables.prefix_of(CONFIG) != tables.prefix_of(CONFIG):
-        return False
+        notes.append("the new sheets open with default view settings (frozen rows and columns, zoom): "
+                     "the workbook's view settings have no list of sheets to add theirs to")
+        return None
     entries = tables.within(scan(data, "settings.xml", lambda e: e.depth == tables.depth + 1))
-    return edited(src_data, [append(src_tables, b"".join(data[e.start:element_end(data, e)] for e in entries))])
+    return edited(src_data, [append(src_tables, _whole(data, entries))])

@@ -32,15 +32,9 @@ def merge(src: zipfile.ZipFile, res: zipfile.ZipFile, dst: zipfile.ZipFile, note
     for z, who in ((src, "the workbook"), (res, "the new sheets' workbook")):
         if _WORKBOOK not in z.namelist():
             raise SheetnetError(f"{who} has no {_WORKBOOK}")
-    if "xl/sharedStrings.xml" in res.namelist():
-        raise SheetnetError("the new sheets use shared strings, which sheetnet does not merge")
-    listed = scan(read_small(res, _WORKBOOK), _WORKBOOK, lambda e: e.uri == MAIN and e.local in ("sheet", "definedName"))
-    res_sheets = [e for e in listed if e.local == "sheet"]
-    if len(res_sheets) < len(listed):
-        notes.append("the new sheets' named ranges are not carried over")
     res_rels = {r.attrs.get("Id"): r for r in _relationships(res, _WORKBOOK_RELS)}
-    sheets = []
-    for sheet in res_sheets:
+    sheets = []  # (its element in workbook.xml, its relationship, its part)
+    for sheet in scan(read_small(res, _WORKBOOK), _WORKBOOK, lambda e: e.is_(MAIN, "sheet")):
         rel = res_rels.get(sheet.attr(REL, "id"))
         if rel is None or _target(_WORKBOOK, rel) not in res.namelist():
             raise SheetnetError(f"the new sheets' workbook has no part for sheet {sheet.attrs.get('name')!r}")
@@ -62,12 +56,11 @@ def merge(src: zipfile.ZipFile, res: zipfile.ZipFile, dst: zipfile.ZipFile, note
     workbook, workbook_rels = _workbook(src, sheets, names)
     copy_package(src, dst, {_TYPES: _types(src, res, names), _WORKBOOK: workbook, _WORKBOOK_RELS: workbook_rels,
                             _STYLES: styles})
+    # A new sheet's cells take the formats' new numbers, and its tab is not selected: the source's
+    # is, and two would open grouped in Excel.
+    edit = lambda chunk: restyle(chunk).replace(b' tabSelected="1"', b"")  # noqa: E731
     for old, new in names.items():
-        if old in {part for *_, part in sheets}:
-            # One selected tab (the source's): two would open grouped in Excel.
-            copy_member(res, res.getinfo(old), dst, new, lambda chunk: restyle(chunk).replace(b' tabSelected="1"', b""))
-        else:
-            copy_member(res, res.getinfo(old), dst, new)
+        copy_member(res, res.getinfo(old), dst, new, edit if old in {part for *_, part in sheets} else None)
         if _rels_of(old) in res.namelist():
             dst.writestr(zipinfo(res.getinfo(_rels_of(old)), _rels_of(new)), _moved_rels(res, old, new, names))
 
@@ -110,23 +103,20 @@ def _types(src, res, names: dict) -> bytes:
     """The source's [Content_Types].xml, also listing every new part."""
     data = read_small(src, _TYPES)
     found = scan(data, _TYPES, lambda e: e.depth <= 1)
-    root = found[0]
-    defaults = {e.attrs.get("Extension", "").lower() for e in found if e.is_(CONTENT_TYPES, "Default")}
     res_found = scan(read_small(res, _TYPES), _TYPES, lambda e: e.depth == 1)
-    res_defaults = {e.attrs.get("Extension", "").lower(): e.attrs.get("ContentType")
-                    for e in res_found if e.is_(CONTENT_TYPES, "Default")}
-    res_overrides = {e.attrs.get("PartName", "").lstrip("/"): e.attrs.get("ContentType")
-                     for e in res_found if e.is_(CONTENT_TYPES, "Override")}
-    p = root.prefix_of(CONTENT_TYPES, "")
-    added = []
+    kinds = lambda kind, key, fold: {fold(e.attrs.get(key, "")): e.attrs.get("ContentType", "")  # noqa: E731
+                                     for e in kind if e.is_(CONTENT_TYPES, "Default" if key == "Extension" else "Override")}
+    defaults, res_defaults = kinds(found, "Extension", str.lower), kinds(res_found, "Extension", str.lower)
+    overrides = kinds(res_found, "PartName", lambda name: name.lstrip("/"))
+    p, added = found[0].prefix_of(CONTENT_TYPES, ""), []
     for old, new in names.items():
         ext = posixpath.splitext(new)[1].lstrip(".").lower()
-        if old in res_overrides:
-            added.append(f'<{p}Override PartName="/{escape(new)}" ContentType="{escape(res_overrides[old])}"/>')
+        if old in overrides:
+            added.append(f'<{p}Override PartName="/{escape(new)}" ContentType="{escape(overrides[old])}"/>')
         elif ext not in defaults and ext in res_defaults:
             added.append(f'<{p}Default Extension="{escape(ext)}" ContentType="{escape(res_defaults[ext])}"/>')
-            defaults.add(ext)
-    return edited(data, [append(root, "".join(added).encode())]) if added else data
+            defaults[ext] = res_defaults[ext]
+    return edited(data, [append(found[0], "".join(added).encode())]) if added else data
 
 
 def _workbook(src, sheets: list, names: dict):
@@ -147,8 +137,7 @@ def _workbook(src, sheets: list, names: dict):
     ids = {e.attrs.get("Id") for e in rels}
     p, rp = sheets_el.prefix_of(MAIN, ""), rels[0].prefix_of(PKG_REL, "")
     r = sheets_el.prefix_of(REL)
-    declare = "" if r is not None else f' xmlns:r="{REL}"'
-    r = r if r is not None else "r:"
+    r, declare = (r, "") if r is not None else ("r:", f' xmlns:r="{REL}"')
     sheet_xml, rel_xml, k = [], [], 1
     for sheet, rel, part in sheets:
         name = sheet.attrs.get("name", "")
