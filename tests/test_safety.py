@@ -831,3 +831,19 @@ def test_counts_are_found_in_start_tags_not_in_look_alikes(tmp_path):
     assert after.startswith(parts["xl/styles.xml"][:parts["xl/styles.xml"].index(b"<numFmts")])  # the comment kept
     assert_styles_appended(parts["xl/styles.xml"], after)
     assert re.search(rb'<numFmts x="/>" count="[1-9]\d*">', after)
+
+
+@pytest.mark.parametrize("markup", ["<!-- </table:table> -->", "<?note </table:table> ?>",
+                                    "<table:named-expressions><![CDATA[</table:table>]]></table:named-expressions>"])
+def test_a_table_end_spelled_in_a_comment_is_not_taken_for_one(tmp_path, markup):
+    """The new tables go after the workbook's last table, not into a comment (or CDATA, or
+    processing instruction) after it that spells a table's end."""
+    content = C.ods_content({"Sheet1": C.network()[0]})
+    at = content.rindex("</table:table>") + len("</table:table>")
+    source = C.ods(tmp_path / "marked.ods", content=content[:at] + markup + content[at:])
+    out = tmp_path / "trained.ods"
+    ok("train", source, "-n", 5, "-o", out)
+    assert formats.read(out).names[:2] == ["Sheet1", "Sheet1 trained"]
+    with zipfile.ZipFile(source) as a, zipfile.ZipFile(out) as b:
+        added = insertions(a.read("content.xml"), b.read("content.xml"))
+        assert added is not None and markup.encode() in b.read("content.xml")

@@ -24,7 +24,7 @@ CONFIG = "urn:oasis:names:tc:opendocument:xmlns:config:1.0"
 MANIFEST = "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"
 _MANIFEST = "META-INF/manifest.xml"
 
-# The results' package parts, which the new sheets do not take whole (see _package_parts).
+# The results' package parts, which the new sheets do not take whole (see _new_parts).
 _PACKAGE = {"mimetype", "content.xml", "styles.xml", "meta.xml", "settings.xml", "manifest.rdf", _MANIFEST}
 _SKIPPED = ("Thumbnails/", "Configurations2/", "META-INF/")
 TAIL = 16 << 20  # what may follow the last table: named ranges, database ranges and the like
@@ -95,13 +95,18 @@ def _tables_end(stream, root: Element) -> int:
     tail = b"".join(window)
     ends = [m.end() for m in re.finditer(b"</" + re.escape(table.encode()) + rb"table\s*>", tail)]
     close = tail.rfind(b"</" + office.encode() + b"spreadsheet")
-    if not ends or close < ends[-1]:
-        raise SheetnetError("cannot find the end of the workbook's last table in content.xml")
-    after = scan(b"<after" + _declarations(root.namespaces) + b">" + tail[ends[-1]:close] + b"</after>",
-                 "content.xml", lambda e: e.depth == 1 and e.is_(TABLE, "table"))
-    if after:
-        raise SheetnetError("cannot find the end of the workbook's last table in content.xml")
-    return total - len(tail) + ends[-1]
+    for end in reversed([end for end in ends if end <= close]):
+        after = tail[end:close]
+        # An end tag spelled in a comment, CDATA or processing instruction ends no table: then
+        # what follows it closes that before opening any.
+        if any(0 <= after.find(closer) < (after + opener).find(opener)
+               for opener, closer in ((b"<!--", b"-->"), (b"<![CDATA[", b"]]>"), (b"<?", b"?>"))):
+            continue
+        if not scan(b"<after" + _declarations(root.namespaces) + b">" + after + b"</after>", "content.xml",
+                    lambda e: e.depth == 1 and e.is_(TABLE, "table")):
+            return total - len(tail) + end
+        break
+    raise SheetnetError("cannot find the end of the workbook's last table in content.xml")
 
 
 def _declarations(namespaces: dict) -> bytes:
