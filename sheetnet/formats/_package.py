@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import re
 import shutil
+import xml.parsers.expat
 import zipfile
 
 from ..errors import SheetnetError
@@ -30,12 +31,12 @@ class Element:
     def is_(self, uri: str, local: str) -> bool:
         return self.uri == uri and self.local == local
 
-    def attr(self, uri: str, local: str, default=None):
+    def attr(self, uri: str, local: str) -> str | None:
         """The attribute uri:local, whatever prefix the part gives uri."""
         for prefix, bound in self.namespaces.items():
             if bound == uri and prefix and f"{prefix}:{local}" in self.attrs:
                 return self.attrs[f"{prefix}:{local}"]
-        return default
+        return None
 
     def prefix_of(self, uri: str, default: str | None = None) -> str | None:
         """'p:' where uri is bound to p here, '' where it is the default namespace, else default."""
@@ -63,8 +64,8 @@ def scan(source, member: str, wanted, stop=None) -> list:
 
     def start(qname, attrs):
         namespaces = stack[-1].namespaces if stack else {"xml": "http://www.w3.org/XML/1998/namespace"}
-        if any(k == "xmlns" or k.startswith("xmlns:") for k in attrs):
-            namespaces = {**namespaces, **{k[6:]: v for k, v in attrs.items() if k.startswith("xmlns")}}
+        if declared := {k[6:]: v for k, v in attrs.items() if k == "xmlns" or k.startswith("xmlns:")}:
+            namespaces = {**namespaces, **declared}
         e = Element(qname, attrs, namespaces, p.CurrentByteIndex, len(stack))
         if stack:
             stack[-1].children += 1
@@ -86,9 +87,7 @@ def scan(source, member: str, wanted, stop=None) -> list:
         pass
     except SheetnetError as e:
         raise SheetnetError(f"{member}: {e.message}") from None
-    except Exception as e:  # expat's ExpatError
-        if type(e).__name__ != "ExpatError":
-            raise
+    except xml.parsers.expat.ExpatError as e:
         raise SheetnetError(f"{member} is not well-formed XML ({e})") from None
     return found
 

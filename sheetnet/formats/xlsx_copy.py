@@ -212,9 +212,9 @@ def _styles(src, res, notes):
     remap |= values({str(k): str(k + counts["dxfs"]) for k in range(len(dxfs))}, "dxfId")
     # Counts are hints to readers; those of the lists that grew are kept right.
     data = edited(data, edits)
-    counts = [set_attr(data, e, "count", str(e.children)) for e in scan(data, _STYLES, lambda e: e.depth == 1)
-              if e.uri == MAIN and e.local in grown]
-    return remap, edited(data, [edit for edit in counts if edit is not None])
+    recounted = [set_attr(data, e, "count", str(e.children)) for e in scan(data, _STYLES, lambda e: e.depth == 1)
+                 if e.uri == MAIN and e.local in grown]
+    return remap, edited(data, [edit for edit in recounted if edit is not None])
 
 
 def _shift_xf(piece: bytes, counts: dict, fmt_map: dict) -> bytes:
