@@ -13,7 +13,7 @@ import zipfile
 
 from ..errors import SheetnetError
 from ._deflate import Member
-from ._package import (CHUNK, SMALL, Element, append, between_tags, copy_member, copy_package, edited,
+from ._package import (SMALL, Element, append, between_tags, copy_member, copy_package, edited,
                        element_end, fresh, free, insert, read_small, renamer, scan, splice, values, zipinfo)
 from ._xml import escape
 
@@ -42,8 +42,7 @@ def merge(src: zipfile.ZipFile, res: zipfile.ZipFile, dst: zipfile.ZipFile, note
     with src.open("content.xml") as stream:
         places = scan(stream, "content.xml", lambda e: e.depth <= 1 or e.attr(STYLE, "name") is not None,
                       stop=lambda e: e.depth == 2 and e.is_(OFFICE, "spreadsheet"))
-        stream.seek(0)
-        tables_at = _tables_end(stream, places[0])
+    tables_at = _tables_end(src, places[0])
     taken = {e.attr(STYLE, "name") for e in places} - {None}
     if "styles.xml" in src.namelist():
         taken |= {e.attr(STYLE, "name") for e in scan(read_small(src, "styles.xml"), "styles.xml",
@@ -79,20 +78,16 @@ def merge(src: zipfile.ZipFile, res: zipfile.ZipFile, dst: zipfile.ZipFile, note
         dst.writestr(zipinfo(res.getinfo(name)), package[name])
 
 
-def _tables_end(stream, root: Element) -> int:
-    """The offset in the rest of content.xml's stream just after its last table: new tables go
-    there, before the named ranges and the like. Found in the document's tail, checked to hold
-    nothing but such elements after it, so that a long document is not parsed again."""
+def _tables_end(z: zipfile.ZipFile, root: Element) -> int:
+    """The offset in content.xml just after its last table: new tables go there, before the
+    named ranges and the like. Found in the document's tail, checked to hold nothing but such
+    elements after it, so that a long document is not parsed again."""
     table, office = root.prefix_of(TABLE), root.prefix_of(OFFICE)
     if table is None or office is None:
         raise SheetnetError("content.xml does not declare the OpenDocument namespaces in its root element")
-    window, size, total = [], 0, 0
-    while chunk := stream.read(CHUNK):
-        window.append(chunk)
-        size, total = size + len(chunk), total + len(chunk)
-        if size - len(window[0]) >= TAIL:
-            size -= len(window.pop(0))
-    tail = b"".join(window)
+    with z.open("content.xml") as stream:
+        stream.seek(max(0, z.getinfo("content.xml").file_size - TAIL))
+        at, tail = stream.tell(), stream.read()
     ends = [m.end() for m in re.finditer(b"</" + re.escape(table.encode()) + rb"table\s*>", tail)]
     close = tail.rfind(b"</" + office.encode() + b"spreadsheet")
     for end in reversed([end for end in ends if end <= close]):
@@ -104,7 +99,7 @@ def _tables_end(stream, root: Element) -> int:
             continue
         if not scan(b"<after" + _declarations(root.namespaces) + b">" + after + b"</after>", "content.xml",
                     lambda e: e.depth == 1 and e.is_(TABLE, "table")):
-            return total - len(tail) + end
+            return at + end
         break
     raise SheetnetError("cannot find the end of the workbook's last table in content.xml")
 
@@ -190,12 +185,12 @@ def _results_content(res: zipfile.ZipFile):
         first = found.pop().start
         stream.seek(0)
         head = stream.read(first)
-        length = _tables_end(stream, found[0])
+    end = _tables_end(res, found[0])
 
     def tables():
         with res.open("content.xml") as stream:
             stream.seek(first)
-            yield from between_tags(stream, length)
+            yield from between_tags(stream, end - first)
 
     return head, found, tables
 
