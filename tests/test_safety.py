@@ -775,3 +775,75 @@ def test_overflow_is_a_clear_error(tmp_path, change):
     result = run("train", source, "-n", 5, "-o", "x.ods", cwd=tmp_path)
     one_line_error(result, "huge.ods", "sheet 'Sheet1'", "overflow")
     assert not (tmp_path / "x.ods").exists()
+
+
+@pytest.mark.parametrize("suffix, name, text", [
+    (".ods", 'style-name="sn-note"', b'table:style-name="sn-note" '),
+    (".xlsx", 'a s="1" style="2"', b' s="1" style="2" dxfId="0" '),
+])
+def test_renaming_never_touches_text_that_looks_like_an_attribute(tmp_path, suffix, name, text):
+    """The new sheets' styles are renamed (.ods: the workbook has sheetnet's style names already)
+    or renumbered (.xlsx) in their XML: a sheet name or cell text spelling such an attribute, raw
+    quotes and all, stays as typed, in the workbook's sheets and in the new ones."""
+    from sheetnet.template import random_problem
+
+    template = tmp_path / f"hostile{suffix}"
+    write(template, [Run(name, Layout((2, 2, 2)), random_problem((2, 2, 2), seed=1), 1)])
+    sheet = "content.xml" if suffix == ".ods" else "xl/worksheets/sheet1.xml"
+    with zipfile.ZipFile(template) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    tag = b"<text:p>" if suffix == ".ods" else b"<t>"
+    parts[sheet] = parts[sheet].replace(tag, tag + text, 1)  # quotes are as good as &quot; in text
+    with zipfile.ZipFile(template, "w") as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+    typed = formats.read(template).sheet(name)
+    out = tmp_path / f"trained{suffix}"
+    ok("train", template, "-n", 5, "-o", out)
+    ok("verify", out)
+    book = formats.read(out)
+    assert book.names[:4] == [name, f"{name} summary", f"{name} check", f"{name} trained"]
+    assert cells(book.sheet(name)) == cells(typed) and text.decode() in str(cells(typed))
+    with zipfile.ZipFile(out) as z:
+        assert insertions(parts[sheet], z.read(sheet)) is not None
+        if suffix == ".ods":  # the new sheets' note style, renamed, is the one they use
+            content = z.read("content.xml")
+            [renamed] = re.findall(rb'style:name="(sn-note[^"]+)"', content)
+            assert b'table:style-name="' + renamed + b'"' in content
+
+
+def test_counts_are_found_in_start_tags_not_in_look_alikes(tmp_path):
+    """The counts of the workbook's format lists that grow are updated in their start tags,
+    read attribute by attribute: not in a comment that spells one, nor misled by '/>' in a value."""
+    source = _openpyxl_xlsx(tmp_path / "odd.xlsx")
+    with zipfile.ZipFile(source) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    styles = parts["xl/styles.xml"]
+    assert b'<numFmts count="0"/>' in styles  # openpyxl's empty list, which the new number formats open
+    parts["xl/styles.xml"] = styles.replace(b'<numFmts count="0"/>', b'<!--<fonts count="9">--><numFmts x="/>" count="0"/>')
+    with zipfile.ZipFile(source, "w") as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+    out = tmp_path / "trained.xlsx"
+    ok("train", source, "-n", 5, "-o", out)
+    with zipfile.ZipFile(out) as z:
+        after = z.read("xl/styles.xml")
+    assert after.startswith(parts["xl/styles.xml"][:parts["xl/styles.xml"].index(b"<numFmts")])  # the comment kept
+    assert_styles_appended(parts["xl/styles.xml"], after)
+    assert re.search(rb'<numFmts x="/>" count="[1-9]\d*">', after)
+
+
+@pytest.mark.parametrize("markup", ["<!-- </table:table> -->", "<?note </table:table> ?>",
+                                    "<table:named-expressions><![CDATA[</table:table>]]></table:named-expressions>"])
+def test_a_table_end_spelled_in_a_comment_is_not_taken_for_one(tmp_path, markup):
+    """The new tables go after the workbook's last table, not into a comment (or CDATA, or
+    processing instruction) after it that spells a table's end."""
+    content = C.ods_content({"Sheet1": C.network()[0]})
+    at = content.rindex("</table:table>") + len("</table:table>")
+    source = C.ods(tmp_path / "marked.ods", content=content[:at] + markup + content[at:])
+    out = tmp_path / "trained.ods"
+    ok("train", source, "-n", 5, "-o", out)
+    assert formats.read(out).names[:2] == ["Sheet1", "Sheet1 trained"]
+    with zipfile.ZipFile(source) as a, zipfile.ZipFile(out) as b:
+        added = insertions(a.read("content.xml"), b.read("content.xml"))
+        assert added is not None and markup.encode() in b.read("content.xml")
