@@ -148,6 +148,8 @@ def parse_address(text: str) -> tuple[int, int]:
 
 SHEET_NAME_LIMIT = 31  # Excel's; LibreOffice takes longer names, but a workbook travels
 _BAD_NAME = re.compile(r"[\[\]:*?/\\]")
+# What XML 1.0 cannot hold (a stricter parser, lxml's, refuses the file), in a name as in any text.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def sheet_name_problem(name: str, longest: int | None = SHEET_NAME_LIMIT) -> str | None:
@@ -157,7 +159,10 @@ def sheet_name_problem(name: str, longest: int | None = SHEET_NAME_LIMIT) -> str
         return "a sheet needs a name"
     if _BAD_NAME.search(name) or name[0] == "'" or name[-1] == "'":
         return f"{name!r} cannot name a sheet (none of []:*?/\\ may stand in it, nor ' at either end)"
-    if longest is not None and len(name) > longest:
+    if _NOT_XML.search(name):
+        return f"{name!r} cannot name a sheet (it holds a character XML cannot)"
+    # Excel counts UTF-16 code units: a character beyond U+FFFF counts twice (LibreOffice cuts it off).
+    if longest is not None and len(name.encode("utf-16-le")) // 2 > longest:
         return f"{name!r} cannot name an Excel sheet (at most {longest} characters)"
     return None
 

@@ -51,6 +51,11 @@ def _recalculated_agree(path, folder) -> None:
         assert numbers > 10
 
 
+@pytest.mark.parametrize("name", ["a\ufffe", "a\x01", "\U00010000" + "x" * 30])
+def test_names_xml_or_excel_cannot_hold_are_refused(name):
+    assert sheet_name_problem(name) is not None
+
+
 @pytest.mark.parametrize("suffix", [".ods", ".xlsx"])
 @pytest.mark.parametrize("name", NAMES)
 def test_a_sheet_of_any_name_trains_and_verifies(tmp_path, name, suffix):
