@@ -466,6 +466,7 @@ TRICKY_XLSX = {
     "inline string": XLSX_ROW.replace('<c r="D{r}" s="1" t="n"><v>1e-300</v></c>',
                                       '<c r="D{r}" t="inlineStr"><is><t>hi</t></is></c>'),
     "comment": "<!-- " + XLSX_ROW + " -->",
+    "row numbered in other digits": XLSX_ROW.replace('<row r="{r}">', '<row r="\u00b2">'),  # '²'.isdigit()
 }
 
 

@@ -138,7 +138,7 @@ class _SheetReader:
             self.value = self.formula = self.inline = None
         elif name == MAIN + "row":
             r = attrs.get("r")
-            self.start_row(int(r) if r and r.isdigit() else self.row + 1)
+            self.start_row(int(r) if r and r.isascii() and r.isdigit() else self.row + 1)
         elif self.cell is not None and name in (MAIN + "v", MAIN + "f", MAIN + "t"):
             self.buffer = []
             if name == MAIN + "f":

@@ -130,7 +130,7 @@ def _workbook(src, sheets: list, names: dict):
         raise SheetnetError(f"{_WORKBOOK} lists no sheets")
     own = [e for e in found if e.is_(MAIN, "sheet")]
     taken_names = {(e.attrs.get("name") or "").casefold() for e in own}
-    next_id = max((int(e.attrs.get("sheetId", "0")) for e in own if e.attrs.get("sheetId", "").isdigit()),
+    next_id = max((int(e.attrs.get("sheetId", "0")) for e in own if _number(e.attrs.get("sheetId", ""))),
                   default=0) + 1
     rels_data = read_small(src, _WORKBOOK_RELS)
     rels = scan(rels_data, _WORKBOOK_RELS, lambda e: e.depth <= 1)
@@ -181,7 +181,7 @@ def _styles(src, res, notes):
     found = scan(data, _STYLES, lambda e: e.depth <= 2)
     root, lists = found[0], {e.local: e for e in found if e.depth == 1 and e.uri == MAIN}
     counts = {name: (lists[name].children if name in lists else 0) for name in _STYLE_LISTS}
-    fmt_ids = {int(e.attrs["numFmtId"]) for e in found if e.local == "numFmt" and e.attrs.get("numFmtId", "").isdigit()}
+    fmt_ids = {int(e.attrs["numFmtId"]) for e in found if e.local == "numFmt" and _number(e.attrs.get("numFmtId", ""))}
     edits, fmt_map, grown = [], {}, set()
     for name in _STYLE_LISTS:
         added = items.get(name, [])[1 if name == "cellXfs" else 0:]  # the default format stays the source's own
@@ -231,3 +231,8 @@ def _shift_xf(piece: bytes, counts: dict, fmt_map: dict) -> bytes:
         return f'{attr}="{value}"'.encode()
 
     return re.sub(rb'\b(fontId|fillId|borderId|numFmtId|xfId)="(\d+)"', shift, piece)
+
+
+def _number(text: str) -> bool:
+    """Whether an attribute holds a whole number as XML writes one (ASCII digits: '²' is a digit to str.isdigit)."""
+    return text.isascii() and text.isdigit()
