@@ -275,6 +275,15 @@ def copy_package(src: zipfile.ZipFile, dst: zipfile.ZipFile, replaced: dict) -> 
             new(dst, info)
 
 
+def skip(stream, n: int) -> int:
+    """Read past the next n bytes of a stream (none if n < 0), a chunk at a time (a zip member's
+    seek would read 16 MB at once); returns how many."""
+    done = 0
+    while done < n and (chunk := stream.read(min(CHUNK, n - done))):
+        done += len(chunk)
+    return done
+
+
 def between_tags(stream, n: int | None = None):
     """The next n bytes of a stream of XML (all of them with None) in chunks that end before a
     '<', so that no tag is split between two chunks."""

@@ -14,7 +14,7 @@ import zipfile
 from ..errors import SheetnetError
 from ._deflate import Member
 from ._package import (SMALL, Element, append, between_tags, copy_member, copy_package, edited,
-                       element_end, fresh, free, insert, read_small, renamer, scan, splice, values, zipinfo)
+                       element_end, fresh, free, insert, read_small, renamer, scan, skip, splice, values, zipinfo)
 from ._xml import escape
 
 OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
@@ -86,8 +86,8 @@ def _tables_end(z: zipfile.ZipFile, root: Element) -> int:
     if table is None or office is None:
         raise SheetnetError("content.xml does not declare the OpenDocument namespaces in its root element")
     with z.open("content.xml") as stream:
-        stream.seek(max(0, z.getinfo("content.xml").file_size - TAIL))
-        at, tail = stream.tell(), stream.read()
+        at = skip(stream, z.getinfo("content.xml").file_size - TAIL)
+        tail = stream.read()
     ends = [m.end() for m in re.finditer(b"</" + re.escape(table.encode()) + rb"table\s*>", tail)]
     close = tail.rfind(b"</" + office.encode() + b"spreadsheet")
     for end in reversed([end for end in ends if end <= close]):
