@@ -29,6 +29,7 @@ class Outcome(NamedTuple):
     code: int
     text: str
     notes: tuple = ()
+    error: str | None = None  # for stderr instead of the report: why the command could not do its work
 
 
 class _Parser(argparse.ArgumentParser):
@@ -273,11 +274,9 @@ def main(argv=None) -> int:
             outcome = args.run(args)
         return _tell(outcome)
     except SheetnetError as e:
-        print(f"sheetnet: error: {e}", file=sys.stderr)
-        return 2
+        return _tell(Outcome(2, "", error=f"sheetnet: error: {e}"))
     except KeyboardInterrupt:
-        print("sheetnet: interrupted; nothing was written", file=sys.stderr)
-        return 130
+        return _tell(Outcome(130, "", error="sheetnet: interrupted; nothing was written"))
 
 
 def _tell(outcome: Outcome) -> int:
@@ -285,8 +284,10 @@ def _tell(outcome: Outcome) -> int:
     try:
         for note in outcome.notes:
             print(f"sheetnet: note: {note}", file=sys.stderr)
-        print(outcome.text)
-        sys.stdout.flush()
+        if outcome.error is not None:
+            print(outcome.error, file=sys.stderr, flush=True)
+        else:
+            print(outcome.text, flush=True)
     except BrokenPipeError:
         # The reader stopped early (`sheetnet verify FILE | head -1`): the verdict stands, and a file
         # written stays written. Python flushes both streams once more at exit; into devnull, so that

@@ -153,7 +153,9 @@ def _postfix(tokens: list) -> list:
                 if t.text == "-":
                     ops.append(_NEG)
             elif t.kind == "number":
-                out.append(("num", float(t.text)))
+                if not math.isfinite(value := float(t.text)):
+                    raise FormulaError(f"the number {t.text} is too large")
+                out.append(("num", value))
                 operand = False
             elif t.kind == "ref":
                 if i < n and tokens[i].kind == "op" and tokens[i].text == ":":

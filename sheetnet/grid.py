@@ -162,7 +162,7 @@ def sheet_name_problem(name: str, longest: int | None = SHEET_NAME_LIMIT) -> str
     if _NOT_XML.search(name):
         return f"{name!r} cannot name a sheet (it holds a character XML cannot)"
     # Excel counts UTF-16 code units: a character beyond U+FFFF counts twice (LibreOffice cuts it off).
-    if longest is not None and len(name.encode("utf-16-le")) // 2 > longest:
+    if longest is not None and _units(name) > longest:
         return f"{name!r} cannot name an Excel sheet (at most {longest} characters)"
     return None
 
@@ -175,7 +175,19 @@ def fresh_name(name: str, taken, ending: str = "") -> str:
     taken = {t.casefold() for t in taken}
     for k in range(1, len(taken) + 2):
         suffix = ending if k == 1 else f"{ending} {k}"
-        candidate = name[:SHEET_NAME_LIMIT - len(suffix)].rstrip(" '") + suffix
+        candidate = _cut(name, SHEET_NAME_LIMIT - _units(suffix)).rstrip(" '") + suffix
         if candidate.casefold() not in taken:
             return candidate
     raise AssertionError("one of len(taken) + 1 names is free")
+
+
+def _units(text: str) -> int:
+    """The length Excel gives a text: UTF-16 code units (a character beyond U+FFFF counts twice)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _cut(text: str, units: int) -> str:
+    """The longest start of text of at most so many UTF-16 units, no character split."""
+    while _units(text) > units:
+        text = text[:-1]
+    return text

@@ -162,3 +162,14 @@ def test_train_exits_0_when_the_reader_stops_early(tmp_path):
     path = many_networks(tmp_path / "many.ods", spoiled=False)
     assert read_one_byte("train", path, "-n", 2, "-o", tmp_path / "out.ods", "--results-only") == (0, "")
     assert len(networks(formats.read(tmp_path / "out.ods"))) == 400
+
+
+def test_an_error_told_to_a_closed_stderr_still_exits_2(tmp_path):
+    """`sheetnet verify bad.ods 2>&1 | true`: the error has no reader, the exit code is still 2."""
+    bad = tmp_path / "bad.ods"
+    bad.write_bytes(b"not a zip")
+    process = subprocess.Popen([shutil.which("sheetnet"), "verify", bad], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    process.stderr.close()
+    assert process.wait(timeout=60) == 2
+    assert process.stdout.read() == b""

@@ -195,3 +195,9 @@ def test_verify_and_train_take_deep_formulas(tmp_path, suffix, text):
     assert "Traceback" not in result.stderr + result.stdout
     trained = sheetnet("train", path, "-n", 3, "-o", tmp_path / f"out.{suffix}", "--results-only")
     assert trained.returncode == 0 and "Traceback" not in trained.stderr, trained.stderr
+
+
+@pytest.mark.parametrize("text", ["1E400*C7", "C7-1e999", "-1E309"])
+def test_a_number_beyond_float64_is_refused(text):
+    with pytest.raises(FormulaError, match="too large"):
+        parse(text, 8, 3)

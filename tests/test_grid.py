@@ -30,3 +30,12 @@ def test_setting_a_cell_in_a_row_turns_it_into_a_dict():
     assert isinstance(sheet.rows[8], dict)
     assert sheet.rows[8] == {**dict(row()), 5: Cell(1.0)}
     assert sheet.value(8, 3) == 0.5 and sheet.cell(8, 4).formula is None and sheet.value(9, 1) == "x"
+
+
+def test_fresh_names_fit_excel_counting_utf16_units():
+    """A character beyond U+FFFF counts twice toward Excel's 31: a derived name is cut to fit."""
+    from sheetnet.grid import fresh_name, sheet_name_problem
+
+    name = fresh_name("😀" * 12, ["x"], " summary")
+    assert name == "😀" * 11 + " summary" and sheet_name_problem(name) is None
+    assert sheet_name_problem("😀" * 16) is not None and sheet_name_problem("😀" * 15 + "a") is None

@@ -186,3 +186,20 @@ def test_the_replica_as_written_verifies_as_computed(replica, tmp_path):
     assert not raw["Ark2"].ok and raw["Ark2"].first.cell == done["Ark2"].first.cell == "D9"
     assert [f.cell for f in raw["Ark2"].faults] == [f.cell for f in done["Ark2"].faults]
     assert raw["Ark2"].formula_faults == done["Ark2"].formula_faults == 765
+
+
+def test_text_that_reads_as_a_number_is_text(files, tmp_path):
+    """A cell of the text '0.5' (t="str") where a number belongs is text, not the number 0.5."""
+    path = _tampered(files[".xlsx"], tmp_path / "text.xlsx", "Sheet1", "K150", "0.5")
+    data = path.read_bytes()
+    with zipfile.ZipFile(path) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    part = next(n for n in members if n.startswith("xl/worksheets/") and b'<c r="K150"' in members[n])
+    members[part] = members[part].replace(b'<c r="K150"', b'<c r="K150" t="str"', 1)
+    with zipfile.ZipFile(path, "w") as z:
+        for n, d in members.items():
+            z.writestr(n, d)
+    assert data != path.read_bytes()
+    [report] = verify.verify_file(path, "Sheet1")
+    assert not report.ok and report.first.cell == "K150"
+    assert report.first.problem == "holds text '0.5' where a number belongs"

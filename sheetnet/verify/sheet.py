@@ -142,12 +142,10 @@ class Window:
         return out, texts
 
     def _fill(self, out: Numbers, rows: np.ndarray, cols: np.ndarray, values: list) -> None:
-        try:
-            numbers = np.array(values, dtype=float)  # None -> NaN, True -> 1.0
-            texts = np.zeros(len(values), dtype=bool)
-        except (ValueError, TypeError):
-            numbers = np.array([math.nan if isinstance(v, str) or v is None else float(v) for v in values])
-            texts = np.array([isinstance(v, str) for v in values])
+        # Text first: numpy would read the text '0.5' as the number.
+        texts = np.fromiter((isinstance(v, str) for v in values), dtype=bool, count=len(values))
+        numbers = np.array([math.nan if t else v for t, v in zip(texts.tolist(), values)] if texts.any() else values,
+                           dtype=float)  # None -> NaN, True -> 1.0
         inside = cols <= self.width
         rows, cols, numbers, texts = rows[inside], cols[inside], numbers[inside], texts[inside]
         missing = np.isnan(numbers) & ~texts  # a cell with a formula and no cached value
