@@ -61,22 +61,18 @@ class Stream:
             raise SheetnetError("no such file", file=self.path)
         if not self.path.is_file():  # a pipe or a device would be read forever, or block
             raise SheetnetError("is not a regular file", file=self.path)
-        self.skip_index = None  # what the format modules read as .skip
+        self.skip = None  # the number of the sheet whose rows are passed over: the format modules read it
         self.current = None
-
-    @property
-    def skip(self):
-        return self.skip_index
 
     def skip_sheet(self) -> None:
         """Pass over the rest of the sheet of the last event."""
-        self.skip_index = self.current
+        self.skip = self.current
 
     def __iter__(self):
         with _errors(self.path, self.suffix):
             for events in _module(self.suffix).stream(self.path, self):
                 for event in events:
-                    if event[0] != self.skip_index:
+                    if event[0] != self.skip:
                         self.current = event[0]
                         yield event
 
@@ -127,10 +123,7 @@ def read(path, keep=None, head: bool = False) -> Book:
             if head:
                 stream.skip_sheet()
                 continue
-        if r in sheet.rows:  # a row that .xlsx gave out of order: its cells join those read
-            sheet.editable(r).update(cells.items())
-        else:
-            sheet.rows[r] = cells
+        sheet.rows[r] = cells
     if looking and not keep(sheet):
         book.sheets.pop()
     return book
