@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """sheetnet against LibreOffice, pyexcel-ods3, openpyxl, a plain-Python loop and PyTorch, from one run.
 
-    python scripts/bench.py            # the figures of issue 5 (about 5 minutes on 2 cores)
+    python scripts/bench.py            # every figure, the round trip at a full sheet too (about 10 minutes on 2 cores)
     python scripts/bench.py --quick    # small sizes, to check that the benchmark itself works
 
 Every contender runs as its own process (process start included), timed by wall clock, its
