@@ -16,7 +16,7 @@ import numpy as np
 from . import formats, report, verify
 from .errors import SheetnetError
 from .grid import fresh_name, sheet_name_problem
-from .layout import Layout, find, find_label_row, networks
+from .layout import Layout, networks
 from .output import Run, write
 from .sheets import each_network
 from .template import problem_for
@@ -110,15 +110,9 @@ def cmd_train(args) -> Outcome:
 def _networks(book, source: Path, sheet: str | None) -> list:
     """(sheet, layout, problem) of every network in book, or of the one on sheet."""
     try:
-        if sheet is None:
-            return networks(book)
-        one = book.sheet(sheet)  # says whether the sheet is missing; the others need not be networks
-        if find_label_row(one) is None:
-            raise SheetnetError("holds no network (no 'Learning rate' label)", sheet=sheet)
-        found = [(one, *find(one))]
+        return networks(book, sheet)
     except SheetnetError as e:
         raise e.located(file=source, sheet=sheet) from None
-    return found
 
 
 def cmd_show(args) -> Outcome:

@@ -382,8 +382,17 @@ def _problem(sheet: Sheet, layout: Layout) -> Problem:
     return Problem(Network(W, lr), inputs, T)
 
 
-def networks(book) -> list:
-    """(sheet, layout, problem) for every sheet of a book that holds a network."""
+def networks(book, name: str | None = None) -> list:
+    """(sheet, layout, problem) for every sheet of a book that holds a network, or for the sheet
+    named (the others need not hold one)."""
+    if name is not None:
+        sheet = book.sheet(name)  # says whether the sheet is missing
+        if find_label_row(sheet) is None:
+            raise SheetnetError(f"holds no network (no {LEARNING_RATE!r} label)", sheet=name)
+        try:
+            return [(sheet, *find(sheet))]
+        except SheetnetError as e:
+            raise e.located(sheet=name) from None
     found = []
     for sheet in book.sheets:
         if find_label_row(sheet) is not None:

@@ -49,7 +49,7 @@ class Stream:
     Iterating gives events in document order: ``(index, name, 0, None)`` when sheet number
     index (from 0) starts, then ``(index, name, row, cells)`` for each of its rows that holds a
     cell, rows ascending from 1, cells a {column: Cell} mapping (a dict or a grid.Row).
-    :meth:`skip` passes over the rest of the current sheet, its rows neither built nor checked.
+    :meth:`skip_sheet` passes over the rest of the current sheet, its rows neither built nor checked.
     """
 
     def __init__(self, path):

@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import verify
-from ..errors import SheetnetError
 from ..grid import Sheet
-from ..layout import LEARNING_RATE, Layout, find, find_label_row, networks
+from ..layout import Layout, networks
 from ..network import Problem
 from .compare import Findings
 from .formulas import Formulas
@@ -26,12 +25,7 @@ def verify_file(path, sheet: str | None = None, tolerance: Tolerance = Tolerance
 
 def verify_book(book, sheet: str | None = None, tolerance: Tolerance = Tolerance()) -> list:
     """A Report for every network of a Book read whole, or for the one on the named sheet."""
-    if sheet is None:
-        return [verify_sheet(s, layout, problem, tolerance) for s, layout, problem in networks(book)]
-    s = book.sheet(sheet)
-    if find_label_row(s) is None:
-        raise SheetnetError(f"holds no network (no {LEARNING_RATE!r} label)", sheet=sheet)
-    return [verify_sheet(s, *find(s), tolerance)]
+    return [verify_sheet(s, layout, problem, tolerance) for s, layout, problem in networks(book, sheet)]
 
 
 def verify_sheet(sheet: Sheet, layout: Layout, problem: Problem, tolerance: Tolerance = Tolerance()) -> Report:
