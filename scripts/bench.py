@@ -75,8 +75,8 @@ if __name__ == "__main__":
 OTHER_WRITER = """
 import json, resource, sys, time
 from sheetnet.layout import Layout
-from sheetnet.network import train
-from sheetnet.template import ORIGINAL_2_2_2 as P
+from sheetnet.math.network import train
+from sheetnet.math.template import ORIGINAL_2_2_2 as P
 
 library, n, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 layout = Layout(P.sizes)
@@ -128,7 +128,7 @@ def run(cmd: list, cwd=None, check: bool = True) -> Result:
 
 
 def sheetnet(*args, cwd=None, check=True) -> Result:
-    return run([sys.executable, "-m", "sheetnet.cli", *args], cwd=cwd, check=check)
+    return run([sys.executable, "-m", "sheetnet", *args], cwd=cwd, check=check)
 
 
 def installed(module: str) -> bool:
@@ -316,8 +316,8 @@ def bench_long(folder: Path, args, table: Table) -> None:
     table.add("plain-Python float loop", args.long_n, plain.seconds, plain.peak_mb)
 
     # Per iteration, inside one process: the compiled float path against the plain loop.
-    from sheetnet.network import FloatPath
-    from sheetnet.template import ORIGINAL_2_2_2
+    from sheetnet.math.network import FloatPath
+    from sheetnet.math.template import ORIGINAL_2_2_2
 
     namespace = {"__name__": "bench"}
     exec(PLAIN_LOOP, namespace)
@@ -338,8 +338,8 @@ def bench_wide(args, table: Table) -> None:
     print("\n[4] a 64-64-64 network, float64: sheetnet (numpy) against a PyTorch loop of the same math")
     import numpy as np
 
-    from sheetnet.network import train
-    from sheetnet.template import random_problem
+    from sheetnet.math.network import train
+    from sheetnet.math.template import random_problem
 
     problem = random_problem((64, 64, 64), seed=1)
     m = args.wide_n

@@ -14,9 +14,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from sheetnet.commands.output import Run, write
 from sheetnet.layout import Layout
-from sheetnet.output import Run, write
-from sheetnet.template import ORIGINAL_1_1_1, ORIGINAL_2_2_2
+from sheetnet.math.template import ORIGINAL_1_1_1, ORIGINAL_2_2_2
 
 NOTE = ("Change the input values in the yellow box (C8:D8) or the target values in the green box (Y8:Z8). "
         "The starting weights in the lavender boxes are random. Go to the bottom to see the output match "

@@ -23,9 +23,9 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from libreoffice import convert  # noqa: E402  (tests/libreoffice.py: LibreOffice headless)
 
+from sheetnet.commands.output import Run, write  # noqa: E402
 from sheetnet.layout import Layout  # noqa: E402
-from sheetnet.output import Run, write  # noqa: E402
-from sheetnet.template import ORIGINAL_2_2_2  # noqa: E402
+from sheetnet.math.template import ORIGINAL_2_2_2  # noqa: E402
 
 DPI = 80
 TOP_OF_FIRST_PAGE = 0.42  # the note, captions, labels and the first rows

@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from libreoffice import convert  # tests/ is on the path (pyproject.toml)
 from original import computed
 

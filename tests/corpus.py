@@ -18,8 +18,8 @@ from typing import NamedTuple
 
 from sheetnet.grid import address
 from sheetnet.layout import Layout
-from sheetnet.network import iterate
-from sheetnet.template import ORIGINAL_2_2_2
+from sheetnet.math.network import iterate
+from sheetnet.math.template import ORIGINAL_2_2_2
 
 ODS_NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
           'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '

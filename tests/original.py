@@ -15,11 +15,11 @@ import re
 import zipfile
 from pathlib import Path
 
+from libreoffice import convert
+
 from sheetnet.formats import ods_look
 from sheetnet.formats.styles import Chart
 from sheetnet.grid import address, column_number, parse_address
-
-from libreoffice import convert
 
 NAME = "Simple_Neural_Net.ods"
 

@@ -5,12 +5,12 @@ import functools
 import shutil
 import subprocess
 
+import corpus as C
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import corpus as C
 from sheetnet.formula import COMPILED_DEPTH, FormulaError, parse
 
 # -- random formulas ------------------------------------------------------------------------------

@@ -6,10 +6,10 @@ from conftest import close
 from libreoffice import convert
 
 from sheetnet import formats
+from sheetnet.commands.output import Run, write
 from sheetnet.expression import Ref
 from sheetnet.layout import Layout
-from sheetnet.output import Run, write
-from sheetnet.template import random_problem
+from sheetnet.math.template import random_problem
 
 SHAPES = [(1, 1, 1), (2, 2, 2), (3, 5, 4, 2)]
 N = 200

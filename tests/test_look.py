@@ -3,8 +3,8 @@
 import re
 import shutil
 import subprocess
-import zipfile
 import xml.etree.ElementTree as ET
+import zipfile
 
 import openpyxl
 import pytest

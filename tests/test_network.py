@@ -5,8 +5,8 @@ import warnings
 import numpy as np
 import pytest
 
-from sheetnet.network import A, backprop, changes, cost, forward, iterate, sigmoid, train, update
-from sheetnet.template import ORIGINAL_2_2_2, random_problem
+from sheetnet.math.network import A, backprop, changes, cost, forward, iterate, sigmoid, train, update
+from sheetnet.math.template import ORIGINAL_2_2_2, random_problem
 
 
 def central_difference(W, inputs, T, l, j, i, h=1e-6):

@@ -8,7 +8,7 @@ from original import cells as replica_cells
 
 from sheetnet import formats
 from sheetnet.layout import networks
-from sheetnet.network import train
+from sheetnet.math.network import train
 
 
 @pytest.fixture(scope="module")

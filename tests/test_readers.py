@@ -31,9 +31,10 @@ import pytest
 from conftest import TOL, close
 from libreoffice import _RECALC_ALWAYS, soffice
 
-from sheetnet import check, cli, formats
-from sheetnet.layout import find, find_label_row
-from sheetnet.network import history
+from sheetnet import formats
+from sheetnet.commands import cli
+from sheetnet.layout import check, find, find_label_row
+from sheetnet.math.network import history
 
 INSTALL = "; run scripts/test.sh, which installs every reader the tests use"
 N = 300

@@ -7,10 +7,10 @@ import pytest
 from conftest import close
 
 from sheetnet import formats
+from sheetnet.commands.output import Run, write
 from sheetnet.layout import Layout, networks
-from sheetnet.network import train
-from sheetnet.output import Run, write
-from sheetnet.template import random_problem
+from sheetnet.math.network import train
+from sheetnet.math.template import random_problem
 
 
 @pytest.mark.parametrize("suffix", [".ods", ".xlsx"])

@@ -15,6 +15,7 @@ import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
 
+import corpus as C
 import numpy as np
 import pytest
 from conftest import close
@@ -22,13 +23,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from libreoffice import convert
 
-import corpus as C
 from sheetnet import formats
+from sheetnet.commands.output import Run, write
 from sheetnet.errors import SheetnetError
 from sheetnet.grid import fresh_name
 from sheetnet.layout import Layout, networks
-from sheetnet.network import Network, Problem, train
-from sheetnet.output import Run, write
+from sheetnet.math.network import Network, Problem, train
 
 # -- running the command ------------------------------------------------------------------------
 
@@ -563,7 +563,7 @@ def test_unreadable_input(tmp_path, monkeypatch, capsys):
 
     monkeypatch.setattr(zipfile, "ZipFile", refuse)
     monkeypatch.chdir(tmp_path)
-    from sheetnet.cli import main
+    from sheetnet.commands.cli import main
 
     assert main(["train", str(source), "-o", "x.ods"]) == 2
     err = capsys.readouterr().err
@@ -785,7 +785,7 @@ def test_renaming_never_touches_text_that_looks_like_an_attribute(tmp_path, suff
     """The new sheets' styles are renamed (.ods: the workbook has sheetnet's style names already)
     or renumbered (.xlsx) in their XML: a sheet name or cell text spelling such an attribute, raw
     quotes and all, stays as typed, in the workbook's sheets and in the new ones."""
-    from sheetnet.template import random_problem
+    from sheetnet.math.template import random_problem
 
     template = tmp_path / f"hostile{suffix}"
     write(template, [Run(name, Layout((2, 2, 2)), random_problem((2, 2, 2), seed=1), 1)])

@@ -11,20 +11,20 @@ import zipfile
 
 import numpy as np
 import pytest
+from conftest import close
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from conftest import close
 from libreoffice import convert
 
-from sheetnet import formats, progress
+from sheetnet import formats
+from sheetnet.commands import progress
+from sheetnet.commands.output import CHUNK_ROWS, LOG_ROWS, Run, check_rows, write
 from sheetnet.errors import SheetnetError
 from sheetnet.formats import _xml, fastrows, ods, xlsx
 from sheetnet.formats import csv as csv_format
 from sheetnet.layout import Layout, networks
-from sheetnet.network import FloatPath, NumpyPath, count_logged, histories, history, logged, train
-from sheetnet.output import CHUNK_ROWS, LOG_ROWS, Run, check_rows, write
-from sheetnet.template import ORIGINAL_2_2_2, random_problem
+from sheetnet.math.network import FloatPath, NumpyPath, count_logged, histories, history, logged, train
+from sheetnet.math.template import ORIGINAL_2_2_2, random_problem
 
 N = 250  # iterations of the runs compared below; 249 is not a multiple of EVERY, so the last row is extra
 EVERY = 7

@@ -7,12 +7,12 @@ from hypothesis import strategies as st
 from libreoffice import convert
 
 from sheetnet import formats
-from sheetnet.cli import main
+from sheetnet.commands.cli import main
+from sheetnet.commands.output import Run, write
 from sheetnet.formats.xlsx import shift
 from sheetnet.grid import SHEET_NAME_LIMIT, sheet_name_problem
 from sheetnet.layout import Layout
-from sheetnet.output import Run, write
-from sheetnet.template import random_problem
+from sheetnet.math.template import random_problem
 
 NAMES = ["{}", "n{2}", "net{x}", "{r}{p}", "it's", "a ''quoted'' one", 'say "hi"', "wow!", "a.b", "two  words",
          "100%", "%s%d%%", "a;b,c", "C8", "TRUE", "R1C1", "Ωμέγα", "x" * SHEET_NAME_LIMIT,

@@ -7,13 +7,13 @@ import zipfile
 import pytest
 
 from sheetnet import formats, verify
+from sheetnet.commands.output import Run, write
 from sheetnet.errors import SheetnetError
-from sheetnet.formats import _deflate
 from sheetnet.expression import Ref
+from sheetnet.formats import _deflate
 from sheetnet.formats._rowformat import Value, compile_row
 from sheetnet.layout import Layout, find_label_row
-from sheetnet.output import Run, write
-from sheetnet.template import random_problem
+from sheetnet.math.template import random_problem
 
 # Floats whose shortest text is short, long, subnormal, huge or signed zero: all must read back exactly.
 HARD = [0.1, 1 / 3, 2 / 3, 5e-324, 2.2250738585072014e-308, 1.7976931348623157e308, -0.0, -1.5e-7,

@@ -12,14 +12,12 @@ import pytest
 from libreoffice import convert
 
 from sheetnet import formats
-from sheetnet.check import SUFFIX
-from sheetnet.grid import column_number, fresh_name, parse_address
+from sheetnet.commands.output import Run, write
 from sheetnet.formula import FormulaError, parse
-from sheetnet.grid import Cell, Row
+from sheetnet.grid import Cell, Row, column_number, fresh_name, parse_address
 from sheetnet.layout import Layout, find, networks
-from sheetnet.output import Run, write
-from sheetnet.template import ORIGINAL_1_1_1, ORIGINAL_2_2_2, random_problem
-from sheetnet.check import TOLERANCE
+from sheetnet.layout.check import SUFFIX, TOLERANCE
+from sheetnet.math.template import ORIGINAL_1_1_1, ORIGINAL_2_2_2, random_problem
 from sheetnet.verify import verify_book, verify_sheet
 
 N = 300  # iterations in the written workbooks

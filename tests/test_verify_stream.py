@@ -10,9 +10,9 @@ import openpyxl
 import pytest
 
 from sheetnet import formats, verify
+from sheetnet.commands.output import Run, write
 from sheetnet.layout import Layout
-from sheetnet.output import Run, write
-from sheetnet.template import ORIGINAL_1_1_1, ORIGINAL_2_2_2, random_problem
+from sheetnet.math.template import ORIGINAL_1_1_1, ORIGINAL_2_2_2, random_problem
 
 N = 300
 

@@ -11,10 +11,10 @@ import re
 import zipfile
 
 from ..errors import SheetnetError
+from ..expression import OPENFORMULA
 from ..grid import Cell, sheet_name_problem
 from . import MAX_COLS, MAX_ROWS, MAX_SHEETS, fastrows, ods_look
 from ._deflate import Member
-from ..expression import OPENFORMULA
 from ._rowformat import RowCompiler, Value, escaped
 from ._xml import escape
 from ._zip import open_zip

@@ -13,8 +13,26 @@ import zipfile
 
 from ..errors import SheetnetError
 from ._deflate import Member
-from ._package import (SMALL, Element, append, between_tags, copy_member, copy_package, edited,
-                       element_end, fresh, free, insert, read_small, renamer, scan, skip, splice, values, zipinfo)
+from ._package import (
+    SMALL,
+    Element,
+    append,
+    between_tags,
+    copy_member,
+    copy_package,
+    edited,
+    element_end,
+    free,
+    fresh,
+    insert,
+    read_small,
+    renamer,
+    scan,
+    skip,
+    splice,
+    values,
+    zipinfo,
+)
 from ._xml import escape
 
 OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"

@@ -11,6 +11,7 @@ from ..errors import SheetnetError
 from ..grid import Book, Cell, Sheet
 from . import MAX_SHEETS
 
+
 def stream(path, control):
     """The events of the workbook at path (see formats.Stream): .xls files are small (65,536
     rows at most), so they are read whole first."""

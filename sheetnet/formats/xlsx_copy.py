@@ -13,8 +13,22 @@ import re
 import zipfile
 
 from ..errors import SheetnetError
-from ._package import (Element, append, copy_member, copy_package, edited, element_end, free, insert, read_small,
-                       renamer, scan, set_attr, values, zipinfo)
+from ._package import (
+    Element,
+    append,
+    copy_member,
+    copy_package,
+    edited,
+    element_end,
+    free,
+    insert,
+    read_small,
+    renamer,
+    scan,
+    set_attr,
+    values,
+    zipinfo,
+)
 from ._xml import escape
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"

@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import formats, verify
 from ..layout import Kind, Layout
-from ..network import Network, Problem, histories, history, train
+from ..math.network import Network, Problem, histories, history, train
 from .report import Tolerance
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..report import shape
+from ..math.network import shape
 
 # numpy.isclose's test, |found − expected| ≤ atol + rtol·|expected|. LibreOffice stores 15
 # significant digits (rtol) and snaps a difference of two numbers that agree to about 15

@@ -7,7 +7,7 @@ import numpy as np
 from .. import verify
 from ..grid import Sheet
 from ..layout import Layout, networks
-from ..network import Problem
+from ..math.network import Problem
 from .compare import Findings
 from .formulas import Formulas
 from .recompute import Trace
@@ -18,7 +18,7 @@ from .sheet import MARGIN, Chunk, Window
 def verify_file(path, sheet: str | None = None, tolerance: Tolerance = Tolerance()) -> list:
     """A Report for every network of the workbook at path, or for the one on the named sheet,
     the file read as it streams (memory does not grow with its rows)."""
-    from ..sheets import each_network
+    from ..layout.sheets import each_network
 
     return each_network(path, sheet, lambda head, layout, problem: Check(head, layout, problem, tolerance))[0]
 

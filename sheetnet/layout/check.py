@@ -12,10 +12,11 @@ Python's agree. The sheet carries no 'Learning rate' label, so no reader takes i
 
 from __future__ import annotations
 
-from .expression import Binary, Node, Number, Range, Ref, Text, call
-from .grid import column_letters
-from .layout import LEARNING_RATE, Layout
-from .network import count_logged
+from ..expression import Binary, Node, Number, Range, Ref, Text, call
+from ..grid import column_letters
+from ..math.network import count_logged
+from . import LEARNING_RATE, Layout
+
 SUFFIX = " check"
 TOLERANCE = 1e-12  # in B3: LibreOffice stores 15 significant digits and computes in its own order
 RESULT, TOLERANCE_CELL, STATUS = (2, 2), (3, 2), (4, 2)  # (row, column) of B2, B3, B4

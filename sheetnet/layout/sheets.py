@@ -4,10 +4,10 @@ consumer (verify's Check, show's row count) and is let go."""
 
 from __future__ import annotations
 
-from . import formats
-from .errors import SheetnetError
-from .grid import Sheet
-from .layout import LEARNING_RATE, find, find_label_row
+from .. import formats
+from ..errors import SheetnetError
+from ..grid import Sheet
+from . import LEARNING_RATE, find, find_label_row
 
 
 class _Sheet:

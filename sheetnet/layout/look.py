@@ -8,8 +8,8 @@ writers' compiled fast path, which has none.
 
 from __future__ import annotations
 
-from .grid import address
-from .layout import Kind, Layout
+from ..grid import address
+from . import Kind, Layout
 
 LABEL_WIDTH = 13  # 'Learning rate'
 GAP_WIDTH = 2  # the empty column between the learning rate and the inputs

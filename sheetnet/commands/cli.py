@@ -13,13 +13,15 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import formats, report, verify
-from .errors import SheetnetError
-from .grid import fresh_name, sheet_name_problem
-from .layout import Layout, networks
+from .. import formats, verify
+from ..errors import SheetnetError
+from ..grid import fresh_name, sheet_name_problem
+from ..layout import Layout, networks
+from ..layout.sheets import each_network
+from ..math.network import shape
+from ..math.template import problem_for
+from . import report
 from .output import Run, write
-from .sheets import each_network
-from .template import problem_for
 
 
 class Outcome(NamedTuple):
@@ -53,10 +55,6 @@ def _positive_int(text: str) -> int:
     if n < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, not {n}")
     return n
-
-
-def _shape(n: int) -> str:
-    return "-".join(map(str, n))
 
 
 def _check_output(out: Path, inputs: list, force: bool) -> None:
@@ -187,7 +185,7 @@ def cmd_template(args) -> Outcome:
               note="Change the inputs, targets, weights or learning rate in the first data row, "
                    "then run: sheetnet train THIS_FILE -n 1000 -o trained.ods")
     [written], _ = write(out, [run])
-    return Outcome(0, f"wrote {out}: a {_shape(sizes)} network, {run.n} iteration(s), cost {written.first_cost:.6g}")
+    return Outcome(0, f"wrote {out}: a {shape(sizes)} network, {run.n} iteration(s), cost {written.first_cost:.6g}")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -292,6 +290,3 @@ def _tell(outcome: Outcome) -> int:
         os.close(devnull)
     return outcome.code
 
-
-if __name__ == "__main__":
-    sys.exit(main())

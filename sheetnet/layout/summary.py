@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import math
 
-from .expression import Ref
-from .formats.styles import Chart
-from .grid import address
-from .layout import Kind
+from ..expression import Ref
+from ..formats.styles import Chart
+from ..grid import address
+from ..math.network import count_logged, iterate, shape
+from . import Kind
 from .look import cost_range
-from .network import count_logged, iterate
-from .report import shape
 
 SUFFIX = " summary"
 FIRST = 75  # the original's second chart shows the first 75 iterations

@@ -81,6 +81,11 @@ class Iteration:
                          C=float(self.C[k]), T=self.T[k])
 
 
+def shape(sizes) -> str:
+    """(2, 2, 2) -> '2-2-2'."""
+    return "-".join(map(str, sizes))
+
+
 def forward(W: list, inputs: np.ndarray) -> list:
     """The forward pass: a^(l) = σ(W^(l) A^(l-1)) for l = 1..L."""
     a = [np.asarray(inputs, dtype=float)]

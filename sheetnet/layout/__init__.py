@@ -18,10 +18,10 @@ from enum import StrEnum
 
 import numpy as np
 
-from .errors import SheetnetError
-from .expression import Node, Ref, call, total
-from .grid import Row, Sheet, address, column_letters
-from .network import Iteration, Network, Problem
+from ..errors import SheetnetError
+from ..expression import Node, Ref, call, total
+from ..grid import Row, Sheet, address, column_letters
+from ..math.network import Iteration, Network, Problem
 
 LEARNING_RATE = "Learning rate"
 

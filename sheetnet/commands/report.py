@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .grid import Sheet, address
-from .layout import Kind, Layout
-from .network import Problem, forward
+from ..grid import Sheet, address
+from ..layout import Kind, Layout
+from ..math.network import Problem, forward, shape
 
 
 def number(x) -> str:
@@ -17,11 +17,6 @@ def number(x) -> str:
 def numbers(xs) -> str:
     """Numbers side by side."""
     return " ".join(number(float(x)) for x in xs)
-
-
-def shape(sizes) -> str:
-    """(2, 2, 2) -> '2-2-2'."""
-    return "-".join(map(str, sizes))
 
 
 def matrix(W: np.ndarray, indent: str = "    ") -> list:

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import numpy as np
 
-from . import check, formats, look, summary
-from .errors import SheetnetError
-from .formats.merge import into_copy
-from .grid import fresh_name
-from .layout import Layout
-from .network import Iteration, Problem, count_logged, histories, logged
+from .. import formats
+from ..errors import SheetnetError
+from ..formats.merge import into_copy
+from ..grid import fresh_name
+from ..layout import Layout, check, look, summary
+from ..math.network import Iteration, Problem, count_logged, histories, logged
 from .progress import Progress
 
 
