@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 
 from ..expression import Ref
-from ..formats.styles import Chart
+from ..formats.styles import Chart, Series
 from ..grid import address
 from ..math.network import count_logged, iterate, shape
 from . import Kind
@@ -107,12 +107,12 @@ def charts(written, rows: int, col: int) -> list:
     every = run.every
     x_title = "Iteration" if every == 1 else f"Row (iterations 1, {1 + every:,}, {1 + 2 * every:,}, ...)"
     bounds = log_bounds(written)
-    found = [Chart(f"Cost over all {run.n:,} iterations", run.name, cost_range(layout, rows), address(1, col),
+    found = [Chart(f"Cost over all {run.n:,} iterations", (Series(run.name, cost_range(layout, rows)),), address(1, col),
                    x_title=x_title, y_title="Cost C (log scale)" if bounds else "Cost C", log=bool(bounds),
                    bounds=bounds, width=CHART_WIDTH, height=CHART_HEIGHT)]
     if rows > FIRST:
         first = "iterations" if every == 1 else "rows"
-        found.append(Chart(f"Cost over the first {FIRST} {first}", run.name, cost_range(layout, FIRST),
+        found.append(Chart(f"Cost over the first {FIRST} {first}", (Series(run.name, cost_range(layout, FIRST)),),
                            address(1 + CHART_ROWS, col), x_title=x_title, y_title="Cost C",
                            width=CHART_WIDTH, height=CHART_HEIGHT))
     return found
