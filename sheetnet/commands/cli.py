@@ -1,4 +1,4 @@
-"""The `sheetnet` command: train, template, verify, show."""
+"""The `sheetnet` command: train, template, verify, show, explain."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .. import formats, verify
+from .. import explain, formats, verify
 from ..errors import SheetnetError
 from ..grid import fresh_name, sheet_name_problem
 from ..layout import Layout, networks
@@ -166,6 +166,13 @@ def cmd_verify(args) -> Outcome:
     return Outcome(0 if all(r.ok for r in reports) else 1, text)
 
 
+def cmd_explain(args) -> Outcome:
+    found = explain.explain(Path(args.file), args.cell, args.sheet)
+    if args.json:
+        return Outcome(0, json.dumps(explain.data(found), indent=1, ensure_ascii=False))
+    return Outcome(0, explain.markdown(found) if args.markdown else explain.text(found))
+
+
 def _tolerance(text: str) -> float:
     """A tolerance from the command line: a finite number of at least 0."""
     try:
@@ -301,6 +308,22 @@ def parser() -> argparse.ArgumentParser:
                  "first row as matrices (row j, column i, bias last), and the first and last cost as the file "
                  "caches them.")
     s.set_defaults(run=cmd_show)
+
+    e = sub.add_parser("explain", help="explain one cell of a network sheet with the note's chain rule and its numbers",
+                       description="Say what a cell of a network sheet is (quantity, neurons, layer, iteration), its "
+                                   "formula and the note's equation for it, that equation worked out with the sheet's "
+                                   "numbers against the cached value and the recomputation, for deltas, change "
+                                   "matrices and weights the chain rule behind them with a finite-difference check, "
+                                   "the cells it feeds, and verify's fault in it. Exit 0 when it explains, 2 when FILE "
+                                   "cannot be read or the cell is not one of a network's.")
+    e.add_argument("file", metavar="FILE", help="a workbook in the classic layout (.ods, .xlsx or .xls)")
+    e.add_argument("cell", metavar="CELL", help="the cell's address, such as M9")
+    e.add_argument("--sheet", metavar="NAME", help="the network's sheet (default: the first sheet holding a network)")
+    shown = e.add_mutually_exclusive_group()
+    shown.add_argument("--json", action="store_true", help="print the explanation as one JSON document")
+    shown.add_argument("--markdown", action="store_true",
+                       help="print the explanation as Markdown, the equations in LaTeX math ($...$)")
+    e.set_defaults(run=cmd_explain)
     return p
 
 

@@ -1,6 +1,7 @@
 """The networks of a workbook, sheet by sheet as the file streams, so that memory does not grow
 with a sheet's rows: each network sheet's first rows tell its layout, then every row goes to a
-consumer (verify's Check, show's row count) and is let go."""
+consumer (verify's Check, show's row count) and is let go. A consumer's feed() may return True
+when it wants no more rows of its sheet (explain, once past its cell): the rest is passed over."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ class _Sheet:
 
     def __init__(self, name: str, start):
         self.head, self.start, self.consumer = Sheet(name), start, None
+        self.enough = False  # whether the consumer wants no more rows
 
     def row(self, r: int, cells) -> bool:
         """Take a row; False when the sheet holds no network and its rows are not wanted."""
@@ -24,7 +26,7 @@ class _Sheet:
                 return True
             if not self.begin():
                 return False
-        self.consumer.feed(r, cells)
+        self.enough = bool(self.consumer.feed(r, cells))
         return True
 
     def begin(self) -> bool:
@@ -77,7 +79,9 @@ def each_network(path, sheet: str | None, start) -> tuple[list, list]:
             wanted = current.row(r, cells)
         except SheetnetError as e:
             raise e.located(file=path, sheet=name) from None
-        if not wanted:
+        if current.enough:
+            stream.skip_sheet()
+        elif not wanted:
             if sheet is not None:
                 raise SheetnetError(f"holds no network (no {LEARNING_RATE!r} label)", file=path, sheet=sheet)
             current = None

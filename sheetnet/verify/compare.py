@@ -42,6 +42,8 @@ class Findings:
         self.first_fault = None
         self.runs: list = []  # the runs closed
         self.open: dict = {}  # column j -> its last run
+        self.watch = None  # a cell (row, column) whose own Fault is kept as `watched` if it fails (explain asks)
+        self.watched = None
 
     def add(self, c: Chunk) -> None:
         """The checks of one chunk."""
@@ -77,6 +79,9 @@ class Findings:
             # shows in every cell computed from it, not only its own.
             ks, js = np.nonzero(failing)
             self.first_fault = self._fault(c, *min(zip(ks, js), key=lambda kj: (kj[0], self.columns[kj[1]].rank)))
+        if self.watch is not None and 0 <= self.watch[0] - c.lo < c.n and self.watch[1] in self.cols:
+            k, j = self.watch[0] - c.lo, self.cols.index(self.watch[1])
+            self.watched = self._fault(c, k, j) if failing[k, j] else None
         self._runs(c)
 
     def _quantities(self, c: Chunk, off: np.ndarray) -> None:

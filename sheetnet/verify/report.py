@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import shlex
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -193,7 +194,9 @@ def text(path, reports: list) -> str:
     """The reports of a workbook as text, one block per network."""
     failing = [r.sheet for r in reports if not r.ok]
     verdict = "every network verifies" if not failing else "fails: " + ", ".join(map(repr, failing))
-    return "\n".join([f"{path}: {verdict}"] + [r.text() for r in reports])
+    return "\n".join([f"{path}: {verdict}"] + [r.text() + ("" if r.ok else "\n  explain the first failing cell: sheetnet explain "
+                                                             + shlex.join([str(path), r.first.cell, "--sheet", r.sheet]))
+                                              for r in reports])
 
 
 def _finite(x):
