@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from conftest import ROOT
 from libreoffice import convert
 
 from sheetnet.commands.output import Run, write
@@ -283,3 +284,11 @@ def test_hostile_sheet_names_are_data_in_every_rendering(tmp_path_factory, name)
     assert re.sub(r"\\(.)", r"\1", shown) == name
     doc = json.loads(json.dumps(data(e), ensure_ascii=False))
     assert doc["sheet"] == name and doc["numbers"]["recomputed"] == e.recomputed
+
+
+def test_the_readmes_example_is_what_explain_prints():
+    readme = (ROOT / "README.md").read_text()
+    shown = readme.split("$ sheetnet explain Simple_Neural_Net.ods M9\n", 1)[1].split("```", 1)[0]
+    result = subprocess.run([shutil.which("sheetnet"), "explain", "Simple_Neural_Net.ods", "M9"], capture_output=True,
+                            text=True, cwd=ROOT / "spreadsheets", timeout=300)
+    assert result.returncode == 0 and result.stdout == shown

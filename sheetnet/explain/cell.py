@@ -80,9 +80,9 @@ class Held:
     def __init__(self, head: Sheet, rows: dict):
         self.head, self.rows = head, rows
 
-    def cells(self, row: int) -> dict:
-        cells = self.rows.get(row, self.head.rows.get(row))
-        return dict(cells.items()) if cells else {}
+    def cells(self, row: int):
+        """The cells of a row as a mapping {column: Cell}."""
+        return self.rows.get(row, self.head.rows.get(row)) or {}
 
     def cell(self, row: int, col: int) -> Cell:
         return self.cells(row).get(col, EMPTY)
