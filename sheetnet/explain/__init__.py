@@ -55,7 +55,7 @@ def _address(cell: str) -> tuple[int, int]:
         row = col = 0
     if not (1 <= row <= MAX_ROWS and 1 <= col <= MAX_COLS):
         raise SheetnetError(f"{cell!r} is not a cell's address (a column's letters, A to XFD, and a row's number, "
-                            f"1 to {MAX_ROWS:,}: M9)")
+                            f"1 to {MAX_ROWS:,}, such as M9)")
     return row, col
 
 

@@ -1,7 +1,7 @@
 """The note's notation: equations as small trees of symbols, numbers and operations.
 
-A tree is written as text in the note's symbols, in Unicode (``δ₀⁽¹⁾ = a₀⁽¹⁾(1 − a₀⁽¹⁾)(…)``), or
-as LaTeX (``\\delta_{0}^{(1)} = …``), and it is worked out as by hand (:func:`worked`): first its
+A tree is written as text in the note's symbols, in Unicode (``δ₀⁽¹⁾ = a₀⁽¹⁾(1 − a₀⁽¹⁾)…``),
+or as LaTeX (``\\delta_{0}^{(1)} = …``), and it is worked out as by hand (:func:`worked`): first its
 symbols become the sheet's numbers, then each step turns every operation whose operands are all
 numbers into its result, innermost first, until one number is left; σ, once its argument is a
 number, is first written out as 1/(1 + e^−z).

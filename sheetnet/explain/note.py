@@ -23,7 +23,7 @@ class Cells:
         self.gamma = Symbol("γ", cell=(layout.first_row, layout.lr_col))
 
     def symbol(self, kind: Kind, layer: int, j: int = 0, i: int = 0, row: int | None = None) -> Term:
-        """The symbol of a column's cell in this row, or in `row`: a₀⁽¹⁾, w₀₁⁽¹⁾, ∂C/∂w₀₁⁽¹⁾, ..."""
+        """The symbol of a column's cell in this row, or in `row` (a₀⁽¹⁾, w₀₁⁽¹⁾, ∂C/∂w₀₁⁽¹⁾)."""
         return of(self.layout.at(kind, layer, j, i), self.row if row is None else row)
 
     def above(self, kind: Kind, layer: int, j: int = 0, i: int = 0) -> Term:
@@ -66,10 +66,6 @@ class Law:
     def worked(self, value_of) -> Equation:
         return equation(self.left, self.forms, value_of, self.sign)
 
-    @property
-    def from_above(self) -> bool:
-        return self.sign == "←"
-
 
 def law(layout: Layout, c: Column, row: int) -> Law | None:
     """The note's equation of column c's cell in `row`; None where the cell holds a typed number
@@ -79,6 +75,24 @@ def law(layout: Layout, c: Column, row: int) -> Law | None:
     return _LAWS[c.kind](Cells(layout, row), c)
 
 
+# What the note gets wrong, where the spreadsheet is right, in the note's own symbols (its layers 1 and 2).
+_x = Symbol("x")
+SIGMA = ("the note prints ", Relation(sigma(_x), Quotient(ONE, ONE - Call("exp", Negative(_x)))),
+         ", a minus where the spreadsheet, rightly, has a plus: ",
+         Relation(sigma(_x), Quotient(ONE, ONE + Call("exp", Negative(_x)))), "; and its derivative is ",
+         Relation(Call("σ′", _x), product(sigma(_x), ONE - sigma(_x))), ", which the note prints as ", sigma(_x))
+TRANSPOSE = ("the note writes ", Relation(vector("δ", 1), product(vector("D", 1), vector("w", 2), vector("δ", 2))),
+             " without the transpose, which its own sum over ", product(Symbol("δ", "i", 2), Symbol("w", "i0", 2)),
+             " needs; and the second entry of its ", vector("D", 1), " is ",
+             product(Symbol("a", "1", 1), ONE - Symbol("a", "1", 1)), ", not ",
+             product(Symbol("a", "0", 1), ONE - Symbol("a", "0", 1)))
+BIAS_ENTRY = ("the note's ", Partial(COST, vector("W", 1)), " prints ", product(Symbol("δ", "1", 2), ONE),
+              " as its last entry; it is ", product(Symbol("δ", "1", 1), ONE),
+              ": each bias entry is the layer's own δ times the bias neuron's 1")
+_IS_PARTIAL = ("δ is ", Partial(COST, Symbol("z")), ", how the cost changes with a neuron's weighted input z: "
+               "see the chain rule")
+
+
 def _copy(s: Cells, c: Column) -> Law:
     return Law(s.symbol(c.kind, c.layer, c.j), (s.above(c.kind, c.layer, c.j),), "←",
                remarks=(("every iteration trains on the same sample: each row copies the row above's",),))
@@ -86,12 +100,11 @@ def _copy(s: Cells, c: Column) -> Law:
 
 def _update(s: Cells, c: Column) -> Law:
     l, j, i = c.layer, c.j, c.i
-    w = s.above(Kind.WEIGHT, l, j, i)
-    gradient = product(s.above(Kind.DELTA, l, j), s.source(l, i, s.row - 1)) if not c.bias else \
-        s.above(Kind.DELTA, l, j)
+    w, delta = s.above(Kind.WEIGHT, l, j, i), s.above(Kind.DELTA, l, j)
+    gradient = delta if c.bias else product(delta, s.source(l, i, s.row - 1))
     W = vector("W", l)
-    return Law(s.symbol(Kind.WEIGHT, l, j, i), (w - product(s.gamma, Partial(COST, of(c))),
-                                                 w - product(s.gamma, gradient)), "←",
+    return Law(s.symbol(Kind.WEIGHT, l, j, i),
+               (w - product(s.gamma, Partial(COST, of(c))), w - product(s.gamma, gradient)), "←",
                matrix=("in the note's matrices: ", Relation(W, W - product(s.gamma, Partial(COST, W)), "←")),
                remarks=(("the right side holds the row above's numbers: every derivative of an iteration is "
                          "taken before any weight changes",),))
@@ -101,47 +114,32 @@ def _activation(s: Cells, c: Column) -> Law:
     l, j, n = c.layer, c.j, s.layout.sizes[c.layer - 1]
     z = total([product(s.symbol(Kind.WEIGHT, l, j, i), s.source(l, i)) for i in range(n)]
               + [s.symbol(Kind.WEIGHT, l, j, n)])
-    x = Symbol("x")
-    exp = Call("exp", Negative(x))
+    A = vector("A", l - 1)
     return Law(s.symbol(Kind.ACTIVATION, l, j), (sigma(z),),
-               matrix=("in the note's matrices: ", Relation(vector("a", l), sigma(product(vector("A", l - 1),
-                                                                                            vector("W", l)))),
-                       ", where ", vector("A", l - 1), " is ", vector("a", l - 1),
-                       " with the bias neuron's 1 appended, and the note's W holds ", Symbol("w", "ji"),
-                       " in row i, column j"),
-               remarks=(("the note prints ", Relation(sigma(x), Quotient(ONE, ONE - exp)),
-                         ", a minus where the spreadsheet, rightly, has a plus: ",
-                         Relation(sigma(x), Quotient(ONE, ONE + exp)), "; and its derivative is ",
-                         Relation(Call("σ′", x), product(sigma(x), ONE - sigma(x))),
-                         ", which the note prints as ", sigma(x)),))
+               matrix=("in the note's matrices: ", Relation(vector("a", l), sigma(product(A, vector("W", l)))),
+                       ", where ", A, " is ", vector("a", l - 1), " with the bias neuron's 1 appended, and the "
+                       "note's W holds ", Symbol("w", "ji"), " in row i, column j"),
+               remarks=(SIGMA,))
 
 
 def _delta(s: Cells, c: Column) -> Law:
-    l, j, L = c.layer, c.j, s.layout.L
+    l, j = c.layer, c.j
     a = s.symbol(Kind.ACTIVATION, l, j)
-    D = vector("D", l)
-    if l == L:
-        cost_change = vector("c")
+    D, delta = vector("D", l), vector("δ", l)
+    if l == s.layout.L:
+        cost_change, ak = vector("c"), Symbol("a", "k", l)
         return Law(s.symbol(Kind.DELTA, l, j), (product(a - s.symbol(Kind.TARGET, l, j), a, ONE - a),),
-                   matrix=("in the note's matrices: ", Relation(vector("δ", l), product(D, cost_change)),
-                           ", where ", Relation(cost_change, vector("a", l) - vector("T")), " and ", D,
-                           " is the diagonal matrix of the ", product(Symbol("a", "k", l), ONE - Symbol("a", "k", l))),
-                   remarks=_IS_PARTIAL)
+                   matrix=("in the note's matrices: ", Relation(delta, product(D, cost_change)), ", where ",
+                           Relation(cost_change, vector("a", l) - vector("T")), " and ", D,
+                           " is the diagonal matrix of the ", product(ak, ONE - ak)),
+                   remarks=(_IS_PARTIAL,))
     back = [product(s.symbol(Kind.DELTA, l + 1, k), s.symbol(Kind.WEIGHT, l + 1, k, j))
             for k in range(s.layout.sizes[l + 1])]
-    w, one, two = vector("w", l + 1), vector("w", 2), vector("D", 1)
+    w = vector("w", l + 1)
     return Law(s.symbol(Kind.DELTA, l, j), (product(a, ONE - a, total(back)),),
-               matrix=("in the note's matrices: ", Relation(vector("δ", l), product(D, Transpose(w), vector("δ", l + 1))),
+               matrix=("in the note's matrices: ", Relation(delta, product(D, Transpose(w), vector("δ", l + 1))),
                        ", where ", w, " is ", vector("W", l + 1), " without its bias column"),
-               remarks=_IS_PARTIAL + (("the note writes ", Relation(vector("δ", 1), product(two, one, vector("δ", 2))),
-                                       " without the transpose, which its own sum over ",
-                                       product(Symbol("δ", "i", 2), Symbol("w", "i0", 2)), " needs; and the second "
-                                       "entry of its ", two, " is ", product(Symbol("a", "1", 1), ONE - Symbol("a", "1", 1)),
-                                       ", not ", product(Symbol("a", "0", 1), ONE - Symbol("a", "0", 1))),))
-
-
-_IS_PARTIAL = (("δ is ", Partial(COST, Symbol("z")), ", how the cost changes with a neuron's weighted input z: "
-                "see the chain rule",),)
+               remarks=(_IS_PARTIAL, TRANSPOSE))
 
 
 def _cost(s: Cells, c: Column) -> Law:
@@ -153,17 +151,10 @@ def _cost(s: Cells, c: Column) -> Law:
 
 def _change(s: Cells, c: Column) -> Law:
     l, j, i = c.layer, c.j, c.i
-    d = s.symbol(Kind.DELTA, l, j)
-    W = vector("W", l)
-    remarks = ()
-    if c.bias and l < s.layout.L:
-        remarks = (("the note's ", Partial(COST, vector("W", 1)), " prints ", product(Symbol("δ", "1", 2), ONE),
-                    " as its last entry; it is ", product(Symbol("δ", "1", 1), ONE),
-                    ": each bias entry is the layer's own δ times the bias neuron's 1",),)
-    return Law(s.symbol(Kind.CHANGE, l, j, i), (product(d, s.source(l, i)),),
-               matrix=("in the note's matrices: ", Relation(Partial(COST, W), product(vector("δ", l), vector("A", l - 1))),
-                       ", the change matrix"),
-               remarks=remarks)
+    change = Relation(Partial(COST, vector("W", l)), product(vector("δ", l), vector("A", l - 1)))
+    return Law(s.symbol(Kind.CHANGE, l, j, i), (product(s.symbol(Kind.DELTA, l, j), s.source(l, i)),),
+               matrix=("in the note's matrices: ", change, ", the change matrix"),
+               remarks=(BIAS_ENTRY,) if c.bias and l < s.layout.L else ())
 
 
 _LAWS = {Kind.INPUT: _copy, Kind.TARGET: _copy, Kind.WEIGHT: _update, Kind.ACTIVATION: _activation,

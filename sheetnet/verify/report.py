@@ -194,9 +194,13 @@ def text(path, reports: list) -> str:
     """The reports of a workbook as text, one block per network."""
     failing = [r.sheet for r in reports if not r.ok]
     verdict = "every network verifies" if not failing else "fails: " + ", ".join(map(repr, failing))
-    return "\n".join([f"{path}: {verdict}"] + [r.text() + ("" if r.ok else "\n  explain the first failing cell: sheetnet explain "
-                                                             + shlex.join([str(path), r.first.cell, "--sheet", r.sheet]))
-                                              for r in reports])
+    return "\n".join([f"{path}: {verdict}"] + [r.text() + _explain(path, r) for r in reports])
+
+
+def _explain(path, report: Report) -> str:
+    """For a network that fails, a line with the command that explains its first failing cell."""
+    command = ["sheetnet", "explain", str(path), report.first.cell, "--sheet", report.sheet] if not report.ok else []
+    return "\n  explain the first failing cell: " + shlex.join(command) if command else ""
 
 
 def _finite(x):
