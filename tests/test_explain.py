@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from conftest import ROOT
 from libreoffice import convert
 
+from sheetnet import formats
 from sheetnet.commands.output import Run, write
 from sheetnet.errors import SheetnetError
 from sheetnet.explain import data, explain, markdown, text
@@ -227,8 +228,8 @@ def test_explain_stops_reading_a_sheet_after_the_cells_next_row(tmp_path, monkey
 
     monkeypatch.setattr(sheets._Sheet, "row", row)
     assert explain(path, "F9").iteration == 2
-    # The first rows are gathered to find the network (formats.HEAD_ROWS); the reading ends after the next.
-    assert max(fed) == 1001
+    # The first rows are gathered to find the network; the reading ends at the row after them.
+    assert max(fed) == formats.HEAD_ROWS + 1
 
 
 # -- bad input ------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The `sheetnet` command: train, template, verify, show, explain."""
+"""The `sheetnet` command: train, template, verify, show, sweep, explain."""
 
 from __future__ import annotations
 

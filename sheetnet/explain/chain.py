@@ -9,6 +9,7 @@ weighted input, a_j^(l) = σ(z_j^(l)), and ∂C/∂a_j^(l) comes back through th
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,10 +54,7 @@ class Chain:
 
     @property
     def product(self) -> float:
-        out = 1.0
-        for f in self.factors:
-            out *= f.value
-        return out
+        return math.prod(f.value for f in self.factors)
 
 
 def chain(layout: Layout, c: Column, row: int, value) -> Chain:

@@ -29,27 +29,11 @@ class Term:
 
     precedence = _ATOM
 
-    def __add__(self, other):
-        return Sum((self, _term(other)))
+    def __add__(self, other: Term) -> Term:
+        return Sum((self, other))
 
-    def __radd__(self, other):
-        return Sum((_term(other), self))
-
-    def __sub__(self, other):
-        return Difference(self, _term(other))
-
-    def __rsub__(self, other):
-        return Difference(_term(other), self)
-
-    def __mul__(self, other):
-        return product(self, _term(other))
-
-    def __rmul__(self, other):
-        return product(_term(other), self)
-
-
-def _term(x) -> Term:
-    return x if isinstance(x, Term) else Number(float(x))
+    def __sub__(self, other: Term) -> Term:
+        return Difference(self, other)
 
 
 @dataclass(frozen=True)
@@ -292,7 +276,6 @@ _LATEX_NAME = {"σ": r"\sigma", "σ′": r"\sigma'"}
 class Style:
     """How one notation writes the parts of a tree."""
 
-    name: str
     minus: str
     plus: str
     dot: str  # between factors where juxtaposing them would mislead (numbers, partials)
@@ -304,8 +287,8 @@ class Style:
         return "(" + inner + ")" if self is TEXT else r"\left(" + inner + r"\right)"
 
 
-TEXT = Style("text", " − ", " + ", " · ", "", " ← ", " = ")
-LATEX = Style("LaTeX", " - ", " + ", r" \cdot ", " ", r" \leftarrow ", " = ")
+TEXT = Style(" − ", " + ", " · ", "", " ← ", " = ")
+LATEX = Style(" - ", " + ", r" \cdot ", " ", r" \leftarrow ", " = ")
 
 
 def write(t: Term, style: Style = TEXT, digits: int = 8) -> str:
