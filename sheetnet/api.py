@@ -25,7 +25,6 @@ import os
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -160,6 +159,9 @@ class Trace:
         if count_logged(self.n, every) != len(numbers):
             raise SheetnetError(f"{len(numbers):,} rows cannot show iterations 1, {1 + every:,}, ... and {self.n:,} "
                                 f"({count_logged(self.n, every):,} rows)", sheet=network.name, file=network.source)
+        self.layout = Layout(network.sizes, changes=changes)  # where each quantity sits in the sheet written
+        it = self.layout.unpack(numbers)
+        self.W, self.a, self.delta, self.change, self.C, self.T = it.W, it.a, it.delta, it.change, it.C, it.T
 
     @classmethod
     def of(cls, network: Network, *, W: Sequence, a: Sequence, delta: Sequence, C, change: Sequence | None = None,
@@ -183,41 +185,8 @@ class Trace:
         return cls(network, layout.matrix(it), n, every, changes=layout.changes)
 
     @property
-    def layout(self) -> Layout:
-        """Where each quantity sits in the sheet the trace is written to."""
-        return Layout(self.network.sizes, changes=self.changes)
-
-    @cached_property
-    def _iteration(self) -> Iteration:
-        return self.layout.unpack(self.numbers)
-
-    @property
     def iterations(self) -> np.ndarray:
         return np.fromiter(logged(self.n, self.every), dtype=np.int64, count=len(self.numbers))
-
-    @property
-    def C(self) -> np.ndarray:
-        return self._iteration.C
-
-    @property
-    def a(self) -> list:
-        return self._iteration.a
-
-    @property
-    def delta(self) -> list:
-        return self._iteration.delta
-
-    @property
-    def W(self) -> list:
-        return self._iteration.W
-
-    @property
-    def change(self) -> list:
-        return self._iteration.change
-
-    @property
-    def T(self) -> np.ndarray:
-        return self._iteration.T
 
     def __len__(self) -> int:
         return len(self.numbers)
