@@ -154,6 +154,8 @@ class Trace:
 
     def __init__(self, network: Network, numbers: np.ndarray, n: int | None = None, every: int = 1,
                  changes: bool = True):
+        if not len(numbers):
+            raise SheetnetError("a trace holds at least one iteration", sheet=network.name, file=network.source)
         self.network, self.numbers, self.every, self.changes = network, numbers, every, changes
         self.n = 1 + (len(numbers) - 1) * every if n is None else n
         if count_logged(self.n, every) != len(numbers):
