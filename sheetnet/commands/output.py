@@ -20,7 +20,8 @@ from .progress import Progress
 
 @dataclass(frozen=True)
 class Run:
-    """One network to write, as asked: its sheet's name, layout, initial state, iterations and note."""
+    """One network to write, as asked: its sheet's name, layout, initial state, iterations and note;
+    and its rows, where they are computed already."""
 
     name: str
     layout: Layout
@@ -103,7 +104,7 @@ CHUNK_ITERATIONS = 100_000  # iterations trained at a time, at most (a tenth of 
 def write(path, runs: list, progress: bool = False, copy_of=None) -> tuple[list, list]:
     """Write every run to path (format from its extension); the file appears only when complete.
 
-    progress: draw a progress bar on stderr while training, if stderr is a terminal.
+    progress: show a progress bar while training, in a notebook or on a terminal (see progress.py).
     copy_of: a Book read from a workbook of path's format: the file is a copy of that workbook,
     every sheet and part kept, with the new sheets after its own (their names must be free).
     Returns what was written of each run (Written), and notes for the user on what of the new
