@@ -168,11 +168,11 @@ class Findings:
                     if self.window.cell(r, col).formula else "is empty where a number belongs")
         local, found = numbers(float(c.local[k, j]), float(c.found[k, j]))
         if c.stale[k, j] and i >= 0:
-            return (f"its cached value {found} does not follow from its formula, which gives {local} "
-                    "on the sheet's numbers")
+            return (f"its cached value does not follow from its formula, which gives {local} "
+                    f"on the sheet's numbers (the cell holds {found})")
         if c.stale[k, j]:
-            return (f"{found} does not follow from the sheet's numbers by backpropagation, which give "
-                    f"{local} here")
+            return (f"does not follow from the sheet's numbers by backpropagation, which give "
+                    f"{local} here (the cell holds {found})")
         if c.templated[k, j]:
             return ("differs from the recomputation from the first row, though it follows from the sheet's "
                     "numbers around it: an earlier difference carried forward")
