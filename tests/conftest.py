@@ -7,6 +7,7 @@ of the original runs against each source there is.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,10 @@ from original import computed
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT.parent / "shared" / "seed" / "Simple_Neural_Net.ods"
 SOURCES = ["replica", "seed"] if SEED.exists() else ["replica"]
+
+# The `sheetnet` command the tests run in subprocesses is this checkout's code, whatever copy
+# pip installed (a second checkout, a worktree).
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
 
 TOL = 1e-12
 
