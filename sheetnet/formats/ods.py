@@ -247,8 +247,10 @@ def defined_names(path, sheet: str | None = None) -> dict:
             while True:
                 chunk = part.read(1 << 20)
                 buffer += chunk
-                cut = len(buffer) if not chunk else buffer.rfind(b"<")
-                if cut <= 0 and chunk:
+                # Up to the last tag that the chunk leaves open; text without a tag is not kept.
+                start = buffer.rfind(b"<")
+                cut = start if chunk and start >= 0 and buffer.find(b">", start) < 0 else len(buffer)
+                if cut == 0 and chunk:
                     continue
                 for m in _NAMED.finditer(buffer, 0, cut):
                     tag = m.group(0)
