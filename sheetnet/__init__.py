@@ -4,10 +4,10 @@
     trace = sheetnet.open("Simple_Neural_Net.ods")["Sheet1"].train(995)
 """
 
-from .api import Network, Saved, Trace, Verification, Workbook, check, open, write
+from .api import Network, Saved, Swept, Trace, Verification, Workbook, check, open, sweep, write
 from .errors import SheetnetError
 from .verify.report import Fault, Report
 
 # `open` is left out: `from sheetnet import *` must not hide the built-in open.
-__all__ = ["Fault", "Network", "Report", "Saved", "SheetnetError", "Trace", "Verification", "Workbook",
-           "check", "write"]
+__all__ = ["Fault", "Network", "Report", "Saved", "SheetnetError", "Swept", "Trace", "Verification", "Workbook",
+           "check", "sweep", "write"]

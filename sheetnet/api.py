@@ -31,6 +31,7 @@ import numpy as np
 
 from . import formats
 from . import verify as checking
+from .commands import sweep as sweeping
 from .commands.output import Run, Written, chunks
 from .commands.output import write as write_runs
 from .commands.progress import Progress
@@ -347,6 +348,38 @@ def write(path: PathLike, items: Network | Trace | Iterable[Network | Trace], n:
             raise e.located(file=_network(item).source) from None
         raise
     return Saved(path, written, notes)
+
+
+@dataclass
+class Swept:
+    """What :func:`sweep` wrote: the file, each learning rate's Curve and the comparison sheet."""
+
+    path: Path
+    curves: list  # commands.sweep.Curve: γ, its sheet, first and final cost, when it fell below ..., outcome
+    sheet: str
+
+
+def sweep(path: PathLike, network: Network, rates: Sequence[float], n: int, every: int = 1, *,
+          progress: bool = True) -> Swept:
+    """Train network n iterations at each learning rate γ of rates (each once, in order) and write
+    path (.ods or .xlsx) as `sheetnet sweep` does: a comparison sheet of the cost curves, with
+    their chart, then one network sheet per γ as :func:`write` writes it, every K-th iteration
+    with every > 1. An existing file is replaced, never the workbook network was read from."""
+    path = Path(path)
+    check_output(path, [network.source] if network.source else [], replace=True)
+    _positive(n, "n")
+    _positive(every, "every")
+    rates = list(dict.fromkeys(float(lr) for lr in rates))
+    if not rates or not all(math.isfinite(lr) and lr > 0 for lr in rates):
+        raise SheetnetError(f"the learning rates must be positive numbers, not {rates!r}")
+    origin = f" from {network.source.name}, sheet {network.name}" if network.source else ""
+    note = f"Trained by sheetnet sweep{origin}: {n} iterations, " + _rows_note(n, every) + "."
+    try:
+        curves, sheet = sweeping.sweep(path, network.name, Layout(network.sizes), network.problem, rates, n, every,
+                                       note, progress)
+    except SheetnetError as e:
+        raise e.located(file=path) from None
+    return Swept(path, curves, sheet)
 
 
 def _names(items: list, copy_of: Workbook | None) -> list[str]:

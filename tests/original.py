@@ -18,7 +18,7 @@ from pathlib import Path
 from libreoffice import convert
 
 from sheetnet.formats import ods_look
-from sheetnet.formats.styles import Chart
+from sheetnet.formats.styles import Chart, Series
 from sheetnet.grid import address, column_number, parse_address
 
 NAME = "Simple_Neural_Net.ods"
@@ -126,7 +126,7 @@ def cells() -> dict:
 _REF = re.compile(r"\$?[A-Z]+\$?\d+")
 
 # The cost chart of the original's Sheet1, so that the tests of copies see a chart kept.
-CHART = Chart(title="Cost", sheet="Sheet1", values="AA8:AA1002", anchor="AC10")
+CHART = Chart(title="Cost", series=(Series("Sheet1", "AA8:AA1002"),), anchor="AC10")
 
 
 def _openformula(neutral: str) -> str:
@@ -183,7 +183,7 @@ def _table(name: str, grid: dict, shapes: str = "") -> str:
 def content() -> str:
     """content.xml of the replica, its formulas without cached values."""
     shapes, _ = ods_look.shapes([CHART], None, 1)
-    tables = "".join(_table(name, grid, shapes if name == CHART.sheet else "") for name, grid in cells().items())
+    tables = "".join(_table(name, grid, shapes if name == CHART.series[0].sheet else "") for name, grid in cells().items())
     styles = ods_look.automatic_styles().replace("</office:automatic-styles>", ROW_STYLE + "</office:automatic-styles>")
     return (f'<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content {ods_look.NAMESPACES}>{styles}'
             f"<office:body><office:spreadsheet>{tables}</office:spreadsheet></office:body></office:document-content>")

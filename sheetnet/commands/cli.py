@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import signal
@@ -16,8 +17,7 @@ from .. import api, formats, verify
 from ..errors import SheetnetError
 from ..grid import sheet_name_problem
 from ..layout.sheets import each_network
-from ..math.network import shape
-from . import report
+from . import report, sweep
 
 
 class Outcome(NamedTuple):
@@ -53,9 +53,9 @@ def _positive_int(text: str) -> int:
     return n
 
 
-def _default_output(path: Path) -> Path:
+def _default_output(path: Path, ending: str = "_trained") -> Path:
     suffix = path.suffix.lower() if path.suffix.lower() in formats.WRITABLE else ".xlsx"
-    return path.with_name(f"{path.stem}_trained{suffix}")
+    return path.with_name(f"{path.stem}{ending}{suffix}")
 
 
 def cmd_train(args) -> Outcome:
@@ -124,6 +124,37 @@ def cmd_template(args) -> Outcome:
                       f"cost {written.first_cost:.6g}")
 
 
+def cmd_sweep(args) -> Outcome:
+    source = Path(args.input)
+    out = Path(args.output) if args.output else _default_output(source, "_sweep")
+    if out.suffix.lower() == ".csv":
+        raise SheetnetError("a sweep is several sheets and a chart: write .ods or .xlsx", file=out)
+    api.check_output(out, [source], args.force)
+    book = api.open(source, args.sheet)
+    if len(book) > 1:
+        raise SheetnetError(f"holds {len(book)} networks (sheets {', '.join(repr(n.name) for n in book.networks)}); "
+                            "choose one with --sheet", file=source)
+    [net] = book.networks
+    swept = api.sweep(out, net, args.lr, args.iterations, args.log_every)
+    if args.json:
+        return Outcome(0, json.dumps(sweep.document(swept.curves, out, net.name, swept.sheet), indent=1,
+                                     ensure_ascii=False))
+    return Outcome(0, f"{net.name}: {net.shape} network, {args.iterations:,} iterations at "
+                      f"{len(swept.curves)} learning rates\n{sweep.table(swept.curves)}\nwrote {out} (the "
+                      f"comparison and its chart on '{swept.sheet}')")
+
+
+def _learning_rate(text: str) -> float:
+    """A learning rate from the command line: a finite number above 0."""
+    try:
+        lr = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, not {text!r}") from None
+    if not (lr > 0 and math.isfinite(lr)):
+        raise argparse.ArgumentTypeError(f"must be a finite number above 0, not {text}")
+    return lr
+
+
 def parser() -> argparse.ArgumentParser:
     p = _Parser(prog="sheetnet", description="Train, log and check the neural networks of Simple_Neural_Net-style "
                                              "spreadsheets, one row per iteration.")
@@ -174,6 +205,26 @@ def parser() -> argparse.ArgumentParser:
                         "numbers that agree to 15 digits to 0, where IEEE arithmetic leaves about 1e-17)")
     v.add_argument("--json", action="store_true", help="print the report as one JSON document")
     v.set_defaults(run=cmd_verify)
+
+    w = sub.add_parser("sweep", help="train a network at several learning rates and compare the cost curves",
+                       description="Train the network of IN's sheet once per learning rate γ and write one network "
+                                   "sheet per γ (live formulas, as train writes them), and a comparison sheet: per "
+                                   "γ the first and final cost, when the cost first falls below 1e-3 and 1e-6 of "
+                                   "its start, and a chart of every cost curve on one logarithmic axis.")
+    w.add_argument("input", metavar="IN", help="a workbook in the classic layout (.ods, .xlsx or .xls)")
+    w.add_argument("--lr", type=_learning_rate, nargs="+", required=True, metavar="γ",
+                   help="the learning rates, e.g. --lr 0.1 0.5 1 2 5 10")
+    w.add_argument("-n", "--iterations", type=_positive_int, default=1000, metavar="N",
+                   help="iterations per learning rate (default 1000)")
+    w.add_argument("--log-every", type=_positive_int, default=1, metavar="K",
+                   help="write only iterations 1, 1+K, 1+2K, ... and the last, as numbers (as train does)")
+    w.add_argument("--sheet", metavar="NAME", help="the network's sheet (needed when IN holds several)")
+    w.add_argument("-o", "--output", metavar="OUT",
+                   help="the workbook to write: .ods or .xlsx (default: IN's name with _sweep); it holds only "
+                        "the sweep's sheets")
+    w.add_argument("--json", action="store_true", help="print the comparison as one JSON document")
+    w.add_argument("--force", action="store_true", help="replace OUT if it exists (never IN itself)")
+    w.set_defaults(run=cmd_sweep)
 
     s = _reading(sub, "show", "print the networks a workbook holds",
                  "For every network of FILE: its sheet, shape, data rows and learning rate, the weights of its "

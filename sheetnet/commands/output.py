@@ -101,12 +101,13 @@ CHUNK_ROWS = 1000  # rows trained at a time (network.histories)
 CHUNK_ITERATIONS = 100_000  # iterations trained at a time, at most (a tenth of a second for 2-2-2)
 
 
-def write(path, runs: list, progress: bool = False, copy_of=None) -> tuple[list, list]:
+def write(path, runs: list, progress: bool = False, copy_of=None, before=None) -> tuple[list, list]:
     """Write every run to path (format from its extension); the file appears only when complete.
 
     progress: show a progress bar while training, in a notebook or on a terminal (see progress.py).
     copy_of: a Book read from a workbook of path's format: the file is a copy of that workbook,
     every sheet and part kept, with the new sheets after its own (their names must be free).
+    before: (name, function of a writer) of a sheet the function writes before the runs' sheets.
     Returns what was written of each run (Written), and notes for the user on what of the new
     sheets the copied workbook could not take.
     """
@@ -115,6 +116,7 @@ def write(path, runs: list, progress: bool = False, copy_of=None) -> tuple[list,
         check_rows(path, Writer, run)
     workbook = formats.suffix_of(path, formats.WRITABLE) != ".csv"  # a .csv holds one sheet: no summary, no check
     taken = [run.name for run in runs] + [s.name for s in (copy_of.sheets if copy_of else [])]
+    taken += [before[0]] if before else []
     written = [Written(run) for run in runs]
     if workbook:
         for result in written:  # named first: each network sheet's note points at its summary
@@ -124,6 +126,8 @@ def write(path, runs: list, progress: bool = False, copy_of=None) -> tuple[list,
     notes = []
     with formats.atomic(path) as f, into_copy(f, copy_of and copy_of.path, notes, Path(path).parent) as target, \
             Writer(target) as w:
+        if before:
+            before[1](w)
         for result, its_rows in zip(written, rows):
             w.sheet(result.run.name, **look.sheet(result.run.layout))
             write_network(w, result, its_rows, progress)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from ..expression import quoted
 from ..grid import parse_address
 from ._xml import escape
-from .styles import CHART_NAME, MAX_WIDTH, MIN_WIDTH, PREFIX, STYLES, Chart, width
+from .styles import CHART_NAME, MAX_WIDTH, MIN_WIDTH, PREFIX, STYLES, Chart, colour, width
 
 MM_PER_CHAR = 2.25  # a character of the default font and its share of padding, as LibreOffice reads .xlsx
 DEFAULT_COLUMN_MM = 22.58  # LibreOffice's default column and row sizes
@@ -110,11 +110,14 @@ def columns(widths) -> str:
                    + (f' table:number-columns-repeated="{n}"' if n > 1 else "") + "/>" for chars, n in runs)
 
 
-def range_address(chart: Chart) -> str:
-    """The chart's values as an ODF cell range address: 'Sheet 1'.AA8:'Sheet 1'.AA1002."""
-    sheet = quoted(chart.sheet)
-    first, last = chart.values.split(":")
-    return f"{sheet}.{first}:{sheet}.{last}"
+def range_address(sheet: str, cells: str) -> str:
+    """A range or a cell on a sheet as an ODF address: 'Sheet 1'.AA8:'Sheet 1'.AA1002."""
+    return ":".join(f"{quoted(sheet)}.{part}" for part in cells.split(":"))
+
+
+def chart_ranges(chart: Chart) -> str:
+    """Every range a chart draws, separated by spaces."""
+    return " ".join(range_address(s.sheet, s.values) for s in chart.series)
 
 
 def shapes(charts, widths, first_number: int) -> tuple[str, list]:
@@ -128,7 +131,7 @@ def shapes(charts, widths, first_number: int) -> tuple[str, list]:
         row, col = parse_address(chart.anchor)
         x = sum(sizes[c] if c < len(sizes) else DEFAULT_COLUMN_MM for c in range(col - 1))
         y = (row - 1) * DEFAULT_ROW_MM
-        ranges = range_address(chart)
+        ranges = chart_ranges(chart)
         frames.append(
             f'<draw:frame draw:z-index="{k}" draw:name="{escape(name)}" draw:style-name="{CHART_FRAME}" '
             f'svg:width="{chart.width:g}mm" svg:height="{chart.height:g}mm" svg:x="{x:.2f}mm" svg:y="{y:.2f}mm">'
@@ -139,8 +142,9 @@ def shapes(charts, widths, first_number: int) -> tuple[str, list]:
 
 
 def chart_content(chart: Chart) -> str:
-    """The content.xml of a chart object: one series of values, drawn as a line, no legend."""
-    ranges = escape(range_address(chart))
+    """The content.xml of a chart object: each series drawn as a line, in the palette's colours,
+    with a legend when the series have names."""
+    ranges = escape(chart_ranges(chart))
     title = lambda text, style: (f'<chart:title chart:style-name="{style}"><text:p>{escape(text)}</text:p>'
                                  "</chart:title>" if text else "")
     y_scale = f'chart:logarithmic="{"true" if chart.log else "false"}"'
@@ -163,21 +167,25 @@ def chart_content(chart: Chart) -> str:
         "</style:style>"
         '<style:style style:name="wall" style:family="chart"><style:graphic-properties draw:stroke="solid" '
         'svg:stroke-color="#b3b3b3" draw:fill="none"/></style:style>'
-        '<style:style style:name="series" style:family="chart"><style:chart-properties chart:symbol-type="none"/>'
-        '<style:graphic-properties draw:stroke="solid" svg:stroke-width="0.05cm" svg:stroke-color="#004586"/>'
-        "</style:style>"
-        "</office:automatic-styles><office:body><office:chart>"
+        + "".join(f'<style:style style:name="series{k}" style:family="chart"><style:chart-properties '
+                  'chart:symbol-type="none"/><style:graphic-properties draw:stroke="solid" svg:stroke-width="0.05cm" '
+                  f'svg:stroke-color="{colour(k)}"/></style:style>' for k in range(len(chart.series)))
+        + "</office:automatic-styles><office:body><office:chart>"
         f'<chart:chart svg:width="{chart.width / 10:g}cm" svg:height="{chart.height / 10:g}cm" '
         'chart:class="chart:scatter" chart:style-name="area">'
         + title(chart.title, "title")
+        + ('<chart:legend chart:legend-position="end" style:legend-expansion="high"/>' if chart.legend else "")
         + f'<chart:plot-area table:cell-range-address="{ranges}" chart:data-source-has-labels="none">'
         '<chart:axis chart:dimension="x" chart:name="primary-x" chart:style-name="x">'
         + title(chart.x_title, "axis-title")
         + '</chart:axis><chart:axis chart:dimension="y" chart:name="primary-y" chart:style-name="y">'
         + title(chart.y_title, "axis-title")
         + '<chart:grid chart:class="major" chart:style-name="grid"/></chart:axis>'
-        f'<chart:series chart:style-name="series" chart:values-cell-range-address="{ranges}" '
-        'chart:class="chart:scatter"/><chart:wall chart:style-name="wall"/>'
+        + "".join(f'<chart:series chart:style-name="series{k}" chart:values-cell-range-address='
+                  f'"{escape(range_address(line.sheet, line.values))}"'
+                  + (f' chart:label-cell-address="{escape(range_address(*line.name_at))}"' if line.name_at else "")
+                  + ' chart:class="chart:scatter"/>' for k, line in enumerate(chart.series))
+        + '<chart:wall chart:style-name="wall"/>'
         "</chart:plot-area></chart:chart></office:chart></office:body></office:document-content>")
 
 

@@ -46,6 +46,16 @@ STYLES = {
     "scientific": Style(number="scientific"),
 }
 
+# LibreOffice's chart colours, one per series in turn.
+PALETTE = ("#004586", "#ff420e", "#ffd320", "#579d1c", "#7e0021", "#83caff", "#314004", "#aecf00", "#4b1f6f",
+           "#ff950e", "#c5000b", "#0084d1")
+
+
+def colour(k: int) -> str:
+    """The colour of a chart's k-th series."""
+    return PALETTE[k % len(PALETTE)]
+
+
 MIN_WIDTH, MAX_WIDTH = 2, 60  # column widths, in characters of the default font
 
 
@@ -55,19 +65,13 @@ def width(chars: float) -> int:
 
 
 @dataclass(frozen=True)
-class Chart:
-    """A line chart of one column of numbers against their position (1, 2, 3, ...)."""
+class Series:
+    """One line of a chart: a column of numbers against their position (1, 2, 3, ...)."""
 
-    title: str
     sheet: str  # the sheet that holds the numbers
     values: str  # their range in A1 form, one column: 'AA8:AA1002'
-    anchor: str  # the cell of the chart's top left corner, on the sheet that shows it
-    x_title: str = ""
-    y_title: str = ""
-    log: bool = False  # a logarithmic value axis
-    bounds: tuple[float, float] | None = None  # the value axis' minimum and maximum (None: automatic)
-    width: float = 160.0  # millimetres
-    height: float = 90.0
+    name: str = ""  # the line's name in the legend ('' for a chart of one unnamed line)
+    name_at: tuple[str, str] | None = None  # (sheet, cell) of a cell holding the name, which the legend follows
 
     @property
     def cells(self) -> tuple[int, int, int]:
@@ -83,3 +87,22 @@ class Chart:
         col, r0, r1 = self.cells
         letters = column_letters(col)
         return f"${letters}${r0}:${letters}${r1}"
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A line chart of one or more series; a legend names them when they have names."""
+
+    title: str
+    series: tuple[Series, ...]
+    anchor: str  # the cell of the chart's top left corner, on the sheet that shows it
+    x_title: str = ""
+    y_title: str = ""
+    log: bool = False  # a logarithmic value axis
+    bounds: tuple[float, float] | None = None  # the value axis' minimum and maximum (None: automatic)
+    width: float = 160.0  # millimetres
+    height: float = 90.0
+
+    @property
+    def legend(self) -> bool:
+        return any(s.name for s in self.series)

@@ -10,9 +10,9 @@ relationships part.
 from __future__ import annotations
 
 from ..expression import quoted
-from ..grid import parse_address
+from ..grid import column_letters, parse_address
 from ._xml import escape
-from .styles import CHART_NAME, STYLES, Chart, width
+from .styles import CHART_NAME, STYLES, Chart, Series, colour, width
 
 EMU_PER_MM = 36_000
 
@@ -157,9 +157,25 @@ def _axis(ax: int, cross: int, position: str, title: str, log: bool, grid: bool,
             f'<c:crossAx val="{cross}"/><c:crosses val="autoZero"/><c:crossBetween val="midCat"/></c:valAx>')
 
 
+def _series(k: int, line: Series, spec: Chart) -> str:
+    """The k-th series of a chart: its name (a cell's, for a legend) and its values, as a line."""
+    if line.name_at:
+        sheet, cell = line.name_at
+        row, col = parse_address(cell)
+        name = (f"<c:tx><c:strRef><c:f>{escape(quoted(sheet))}!${column_letters(col)}${row}</c:f><c:strCache>"
+                f'<c:ptCount val="1"/><c:pt idx="0"><c:v>{escape(line.name)}</c:v></c:pt></c:strCache></c:strRef></c:tx>')
+    else:
+        name = f"<c:tx><c:v>{escape(line.name or spec.y_title or spec.title)}</c:v></c:tx>"
+    return (f'<c:ser><c:idx val="{k}"/><c:order val="{k}"/>{name}'
+            f'<c:spPr><a:ln w="19050"><a:solidFill><a:srgbClr val="{colour(k)[1:]}"/></a:solidFill></a:ln></c:spPr>'
+            '<c:marker><c:symbol val="none"/></c:marker>'
+            f"<c:yVal><c:numRef><c:f>{escape(quoted(line.sheet))}!{line.absolute()}</c:f></c:numRef></c:yVal>"
+            '<c:smooth val="0"/></c:ser>')
+
+
 def chart(spec: Chart) -> str:
-    """A chart part: the values as a line against their position 1, 2, 3, ..., no legend."""
-    sheet = quoted(spec.sheet)
+    """A chart part: each series a line against its position 1, 2, 3, ..., with a legend when the
+    series have names."""
     return (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         '<c:chartSpace xmlns:c="http://schemas.openxmlformats.org/drawingml/2006/chart" '
@@ -168,12 +184,10 @@ def chart(spec: Chart) -> str:
         + (f'<c:title>{_rich(spec.title, 13, True)}<c:overlay val="0"/></c:title>' if spec.title else "")
         + '<c:autoTitleDeleted val="0"/><c:plotArea><c:layout/>'
         '<c:scatterChart><c:scatterStyle val="lineMarker"/><c:varyColors val="0"/>'
-        '<c:ser><c:idx val="0"/><c:order val="0"/>'
-        f"<c:tx><c:v>{escape(spec.y_title or spec.title)}</c:v></c:tx>"
-        '<c:spPr><a:ln w="19050"><a:solidFill><a:srgbClr val="004586"/></a:solidFill></a:ln></c:spPr>'
-        '<c:marker><c:symbol val="none"/></c:marker>'
-        f"<c:yVal><c:numRef><c:f>{escape(sheet)}!{spec.absolute()}</c:f></c:numRef></c:yVal>"
-        '<c:smooth val="0"/></c:ser><c:axId val="1"/><c:axId val="2"/></c:scatterChart>'
+        + "".join(_series(k, line, spec) for k, line in enumerate(spec.series))
+        + '<c:axId val="1"/><c:axId val="2"/></c:scatterChart>'
         + _axis(1, 2, "b", spec.x_title, False, False)
         + _axis(2, 1, "l", spec.y_title, spec.log, True, spec.bounds)
-        + '</c:plotArea><c:plotVisOnly val="1"/><c:dispBlanksAs val="gap"/></c:chart></c:chartSpace>')
+        + "</c:plotArea>"
+        + ('<c:legend><c:legendPos val="r"/><c:overlay val="0"/></c:legend>' if spec.legend else "")
+        + '<c:plotVisOnly val="1"/><c:dispBlanksAs val="gap"/></c:chart></c:chartSpace>')

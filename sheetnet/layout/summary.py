@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 
 from ..expression import Ref
-from ..formats.styles import Chart
+from ..formats.styles import Chart, Series
 from ..grid import address
 from ..math.network import count_logged, iterate, shape
 from . import Kind
@@ -106,26 +106,26 @@ def charts(written, rows: int, col: int) -> list:
     layout = run.layout
     every = run.every
     x_title = "Iteration" if every == 1 else f"Row (iterations 1, {1 + every:,}, {1 + 2 * every:,}, ...)"
-    bounds = log_bounds(written)
-    found = [Chart(f"Cost over all {run.n:,} iterations", run.name, cost_range(layout, rows), address(1, col),
+    # The cost falls as the network learns: the lower of the first and final cost is the lowest.
+    bounds = log_bounds(min(written.first_cost, written.last_cost), run.problem.T)
+    found = [Chart(f"Cost over all {run.n:,} iterations", (Series(run.name, cost_range(layout, rows)),), address(1, col),
                    x_title=x_title, y_title="Cost C (log scale)" if bounds else "Cost C", log=bool(bounds),
                    bounds=bounds, width=CHART_WIDTH, height=CHART_HEIGHT)]
     if rows > FIRST:
         first = "iterations" if every == 1 else "rows"
-        found.append(Chart(f"Cost over the first {FIRST} {first}", run.name, cost_range(layout, FIRST),
+        found.append(Chart(f"Cost over the first {FIRST} {first}", (Series(run.name, cost_range(layout, FIRST)),),
                            address(1 + CHART_ROWS, col), x_title=x_title, y_title="Cost C",
                            width=CHART_WIDTH, height=CHART_HEIGHT))
     return found
 
 
-def log_bounds(written) -> tuple[float, float] | None:
-    """Decades that hold the cost of every row, for a logarithmic axis; None when a cost is 0.
+def log_bounds(low: float, T) -> tuple[float, float] | None:
+    """Decades that hold every cost of a training whose lowest cost is low, for a logarithmic axis;
+    None when a cost is 0.
 
-    Above: the largest cost outputs in (0, 1) allow, ½ Σ max(T², (1 − T)²). Below: a decade under
-    the lower of the first and final cost (the cost falls as the network learns).
+    Above: the largest cost outputs in (0, 1) allow, ½ Σ max(T², (1 − T)²). Below: a decade under low.
     """
-    low = min(written.first_cost, written.last_cost)
     if not low > 0:
         return None
-    top = 0.5 * sum(max(t * t, (1 - t) ** 2) for t in written.run.problem.T)
+    top = 0.5 * sum(max(t * t, (1 - t) ** 2) for t in T)
     return 10.0 ** (math.floor(math.log10(low)) - 1), 10.0 ** math.ceil(math.log10(top))
