@@ -3,6 +3,7 @@
 
     python scripts/bench.py            # every figure, the round trip at a full sheet too (about 10 minutes on 2 cores)
     python scripts/bench.py --quick    # small sizes, to check that the benchmark itself works
+    python scripts/bench.py --only long api    # some sections only
 
 Every contender runs as its own process (process start included), timed by wall clock, its
 peak memory read from the kernel (os.wait4's ru_maxrss). LibreOffice recalculates with a
@@ -94,6 +95,19 @@ else:
     from pyexcel_ods3 import save_data
     save_data(path, {"Sheet1": rows})
 print(json.dumps({"seconds": time.perf_counter() - start, "rows_mb": before}))
+"""
+
+
+# The Python API training into a Trace, in a process of its own as the command is timed: the
+# network of `sheetnet template`, n iterations keeping every K-th. The child reports the trace's
+# size, so that its share of the peak is known.
+API_TRAINING = """
+import json, sys
+import sheetnet
+
+n, every = int(sys.argv[1]), int(sys.argv[2])
+trace = sheetnet.Network.fresh().train(n, every, progress=False)
+print(json.dumps({"rows": len(trace), "mb": trace.numbers.nbytes / 2**20, "last": float(trace.C[-1])}))
 """
 
 
@@ -190,6 +204,9 @@ def main(argv=None) -> int:
     p.add_argument("--largest-n", type=int, default=LARGEST - 7,
                    help=f"iterations of the round trip at the largest size (default {LARGEST - 7:,}: a full sheet)")
     p.add_argument("--quick", action="store_true", help="small sizes everywhere: a smoke test of the benchmark")
+    p.add_argument("--only", nargs="+", choices=list(SECTIONS), metavar="SECTION",
+                   help=f"run only these sections, in their order ({', '.join(SECTIONS)}; verify needs writing, "
+                        "round-trip needs verify, api needs long)")
     p.add_argument("--keep", metavar="DIR", help="write the files into DIR and keep them")
     p.add_argument("--markdown", action="store_true", help="also print the table in Markdown, for the README")
     args = p.parse_args(argv)
@@ -204,11 +221,11 @@ def main(argv=None) -> int:
         folder = Path(args.keep or scratch)
         folder.mkdir(parents=True, exist_ok=True)
         table = Table()
-        bench_writing(folder, args, table)
-        bench_verify(folder, args, table)
-        bench_long(folder, args, table)
-        bench_wide(args, table)
-        bench_round_trip(folder, args, table)
+        if args.only:
+            sheetnet("template", folder / "net.ods", "--force")
+        for name, section in SECTIONS.items():
+            if not args.only or name in args.only:
+                section(folder, args, table)
         table.print()
         if args.markdown:
             table.print(markdown=True)
@@ -334,7 +351,27 @@ def bench_long(folder: Path, args, table: Table) -> None:
               against=against, ok=met)
 
 
-def bench_wide(args, table: Table) -> None:
+def bench_api(folder: Path, args, table: Table) -> None:
+    """The API's training into a Trace: a long one keeping every 1,000th iteration against the
+    command's --log-every run above, and a full trace of N iterations, whose memory is its arrays'."""
+    print(f"\n[6] the Python API: Network.train into a Trace (each a process of its own, start included)")
+    every = 1000
+    command = next(r for r in table.rows if r[0] == f"sheetnet train --log-every {args.every:,}")
+    r = run([sys.executable, "-c", API_TRAINING, args.long_n, every])
+    against, met = ratio(r.seconds, float(command[2].split()[0]), 1.0)
+    table.add(f"API train, every={every:,}", args.long_n, r.seconds, r.peak_mb,
+              against + f" of train --log-every {args.every:,}", met,
+              f"{json.loads(r.out)['rows']:,} rows kept")
+    base = run([sys.executable, "-c", "import sheetnet"])
+    r = run([sys.executable, "-c", API_TRAINING, args.n, 1])
+    trace_mb = json.loads(r.out)["mb"]
+    grown = r.peak_mb - base.peak_mb
+    table.add("API train, full trace", args.n, r.seconds, r.peak_mb,
+              f"{grown:.0f} MB over importing sheetnet (<= 1.5 x the trace's {trace_mb:.0f} MB of arrays)",
+              grown <= 1.5 * trace_mb, f"import sheetnet alone: {base.peak_mb:.0f} MB")
+
+
+def bench_wide(folder: Path, args, table: Table) -> None:
     print("\n[4] a 64-64-64 network, float64: sheetnet (numpy) against a PyTorch loop of the same math")
     import numpy as np
 
@@ -373,6 +410,9 @@ def bench_wide(args, table: Table) -> None:
               note=f"{theirs:.1f} us, torch {torch.__version__}, {torch.get_num_threads()} threads; "
                    f"weights agree to {gap:.1e}")
 
+
+SECTIONS = {"writing": bench_writing, "verify": bench_verify, "long": bench_long, "wide": bench_wide,
+            "round-trip": bench_round_trip, "api": bench_api}
 
 if __name__ == "__main__":
     if not shutil.which("soffice") and not shutil.which("libreoffice"):

@@ -11,9 +11,20 @@ Python (deeper ones run on a stack machine), so that a formula nested to any dep
 evaluated, never ends in a RecursionError.
 
 Supported: numbers, cell references with ``$``, ranges (``C8:D9``), references to other
-sheets (``Sheet1!C8``, ``'My sheet'!C8``), ``+ - * / ^ %``, unary minus, comparisons,
-parentheses, and the functions in :data:`FUNCTIONS`. Empty cells count as 0, as in arithmetic
-in a spreadsheet.
+sheets (``Sheet1!C8``, ``'My sheet'!C8``), named cells and ranges (resolved by the ``names``
+given to :func:`parse`), ``+ - * / ^ %``, unary minus, comparisons, parentheses, TRUE and FALSE,
+text, and any function. Empty cells count as 0, as in arithmetic in a spreadsheet.
+
+Two evaluators. A formula of the functions in :data:`FUNCTIONS` whose ranges stand only inside
+them (the note's formulas, and whatever sheetnet writes) is compiled to numpy and evaluates whole
+columns at once. Any other (SUMPRODUCT, SUMXMY2, MMULT, IF, ranges in arithmetic as array
+formulas have them, ...) is evaluated by the ``formulas`` package, a maintained implementation
+of some 600 spreadsheet functions, one point at a time: it costs about 0.8 s to load (once per
+process, and only when such a formula is met), 1.6 ms to compile a formula and 0.3 ms per
+evaluation, where numpy evaluates a column of 8,192 rows in about 0.1 ms. So verify runs it on
+random probes and on sampled rows of the sheet, once per distinct formula, never on every row
+(see :mod:`sheetnet.verify.formulas`). A formula of a function neither implements has a Form
+all the same, without a function: its :attr:`Form.reason` says why it cannot be evaluated.
 """
 
 from __future__ import annotations
@@ -27,13 +38,17 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .grid import address, column_number
+from .grid import address, column_letters, column_number
 
 MAX_RANGE = 10_000  # cells one range may span; a formula of a network needs a handful
 
 
 class FormulaError(ValueError):
-    """A formula this module cannot read or evaluate."""
+    """A formula this module cannot read."""
+
+
+class _Library(Exception):
+    """A formula the numpy compiler does not take: the formulas package evaluates it."""
 
 
 class Ref(NamedTuple):
@@ -89,9 +104,12 @@ _TOKEN = re.compile(r"""
   | (?P<ref>(?:(?P<sheet>'(?:[^']|'')+'|[A-Za-z_][\w.]*)!)?
         (?P<c1>\$?)(?P<col>[A-Za-z]{1,3})(?P<r1>\$?)(?P<row>[0-9]+)(?![\w(]))
   | (?P<number>(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)
+  | (?P<name>[A-Za-z_\\][\w.]*)
   | (?P<op><>|<=|>=|[-+*/^%=<>(),;:&])
   | (?P<string>"(?:[^"]|"")*")
 """, re.VERBOSE)
+# What Excel writes before the names of functions newer than its file format (_xlfn.STDEV.S).
+_FUNCTION_PREFIX = re.compile(r"^(?:_XLFN\.|_XLWS\.|COM\.MICROSOFT\.)+")
 
 
 class _Token(NamedTuple):
@@ -103,7 +121,8 @@ class _Token(NamedTuple):
     row_text: tuple = (0, 0)  # where the row number of a reference stands in the formula's text
 
 
-def _tokens(text: str, row: int, col: int) -> list:
+def _tokens(text: str, row: int, col: int, own: str | None = None) -> list:
+    """The formula's tokens; a reference to the sheet `own` (the formula's own) has no sheet."""
     out, pos = [], 0
     while pos < len(text):
         m = _TOKEN.match(text, pos)
@@ -114,6 +133,8 @@ def _tokens(text: str, row: int, col: int) -> list:
             sheet = m.group("sheet")
             if sheet is not None and sheet.startswith("'"):
                 sheet = sheet[1:-1].replace("''", "'")
+            if sheet is not None and own is not None and sheet == own:
+                sheet = None
             r_abs, c_abs = bool(m.group("r1")), bool(m.group("c1"))
             r, c = int(m.group("row")), column_number(m.group("col"))
             if r < 1:
@@ -121,7 +142,9 @@ def _tokens(text: str, row: int, col: int) -> list:
             ref = Ref(r if r_abs else r - row, c if c_abs else c - col, r_abs, c_abs, sheet)
             out.append(_Token("ref", m.group(0), m.start(), m.end(), ref, m.span("row")))
         elif kind == "func":
-            out.append(_Token("func", m.group(0).upper(), m.start(), m.end()))
+            out.append(_Token("func", _FUNCTION_PREFIX.sub("", m.group(0).upper()), m.start(), m.end()))
+        elif kind == "name":
+            out.append(_Token("name", m.group(0).upper(), m.start(), m.end()))
         elif kind != "space":
             out.append(_Token(kind, m.group(0), m.start(), m.end()))
         pos = m.end()
@@ -135,12 +158,14 @@ _PRECEDENCE = {"=": 0, "<>": 0, "<": 0, ">": 0, "<=": 0, ">=": 0, "&": 1, "+": 2
 _NEG = ("neg",)  # unary minus, pending on the operator stack: above every binary operator
 
 
-def _postfix(tokens: list) -> list:
+def _postfix(tokens: list, names=None) -> list:
     """The formula in postfix order, read with explicit stacks (shunting-yard) so that no depth of
-    nesting can exhaust Python's recursion limit.
+    nesting can exhaust Python's recursion limit. names: NAME -> a list of the tokens it stands
+    for (a reference or a range), for the named cells and ranges of the workbook.
 
-    Items: ("num", x), ("ref", Ref), ("range", Ref, Ref), ("neg",), ("pct",), ("bin", op) and
-    ("call", NAME, number of arguments). Operands keep their order of appearance.
+    Items: ("num", x), ("str", text), ("ref", Ref), ("range", Ref, Ref), ("name", NAME) for a
+    name not defined, ("neg",), ("pct",), ("bin", op) and ("call", NAME, number of arguments).
+    Operands keep their order of appearance.
     """
     out: list = []
     ops: list = []  # _NEG, ("bin", op), and open brackets: ["(", 0] or [NAME, arguments so far]
@@ -148,6 +173,17 @@ def _postfix(tokens: list) -> list:
     while i < n:
         t = tokens[i]
         i += 1
+        if t.kind == "name" and operand:
+            if t.text in ("TRUE", "FALSE"):
+                t = t._replace(kind="number", text="1" if t.text == "TRUE" else "0")
+            elif names is not None and names.get(t.text):
+                tokens = tokens[:i - 1] + names.get(t.text) + tokens[i:]
+                n = len(tokens)
+                t = tokens[i - 1]
+            else:
+                out.append(("name", t.text))
+                operand = False
+                continue
         if operand:
             if t.kind == "op" and t.text in ("-", "+"):
                 if t.text == "-":
@@ -169,8 +205,6 @@ def _postfix(tokens: list) -> list:
                     out.append(("ref", t.ref))
                 operand = False
             elif t.kind == "func":
-                if t.text not in FUNCTIONS:
-                    raise FormulaError(f"unknown function {t.text}")
                 i += 1  # the "(" the tokenizer saw after the name
                 if i < n and tokens[i].kind == "op" and tokens[i].text == ")":
                     i += 1
@@ -181,7 +215,8 @@ def _postfix(tokens: list) -> list:
             elif t.kind == "op" and t.text == "(":
                 ops.append(["(", 0])
             elif t.kind == "string":
-                raise FormulaError("text in a formula cannot give a number")
+                out.append(("str", t.text))
+                operand = False
             else:
                 raise FormulaError(f"unexpected {t.text!r}")
         elif t.kind == "op" and t.text == "%":
@@ -220,7 +255,7 @@ def _postfix(tokens: list) -> list:
 
 
 def _call(name: str, count: int) -> tuple:
-    low, high = _ARITY.get(name, (1, 255))
+    low, high = _ARITY.get(name, (1, 255) if name in FUNCTIONS else (0, 255))
     if not low <= count <= high:
         raise FormulaError(f"{name} takes {low}" + (f" to {high}" if high != low else "")
                            + f" argument(s), not {count}")
@@ -235,15 +270,21 @@ class Form:
 
     key: str  # the formula in postfix order, references in R1C1-like form: equal for equal formulas
     refs: tuple  # Ref of every argument of fn, ranges expanded, in order of appearance
-    fn: object = field(repr=False)  # fn(*values of refs) -> number or numpy array
+    fn: object = field(repr=False)  # fn(*values of refs) -> number or numpy array; None: see reason
     pieces: tuple = field(repr=False, default=())  # the text, split around its relative row numbers
+    slow: bool = False  # evaluated by the formulas package, a point at a time (see the module)
+    reason: str | None = None  # why the formula cannot be evaluated, where fn is None
 
     def cells(self, row: int, col: int) -> list:
         """The distinct cells (sheet, row, col) the formula refers to from cell (row, col), in order."""
         return list(dict.fromkeys((ref.sheet, *ref.at(row, col)) for ref in self.refs))
 
     def evaluate(self, values: list):
-        """The formula's result from the values of its refs (numbers or equally long arrays)."""
+        """The formula's result from the values of its refs (numbers or equally long arrays); NaN
+        for a formula that cannot be evaluated."""
+        if self.fn is None:
+            shapes = [np.shape(v) for v in values if np.ndim(v)]
+            return np.full(shapes[0], np.nan) if shapes else np.nan
         with np.errstate(all="ignore"):
             return self.fn(*values)
 
@@ -255,17 +296,19 @@ class Form:
 _CACHE: dict = {}  # key -> Form: each distinct relative formula is made into a function once per process
 
 
-def parse(text: str, row: int, col: int) -> Form:
-    """The Form of a formula standing in cell (row, col); raises FormulaError when unreadable."""
-    tokens = _tokens(text, row, col)
+def parse(text: str, row: int, col: int, names=None, sheet: str | None = None) -> Form:
+    """The Form of a formula standing in cell (row, col) of the sheet named `sheet`; raises
+    FormulaError when unreadable. names: the workbook's named cells and ranges, NAME (upper
+    case) -> the neutral text of an absolute reference or range ('Sheet1!$A$8'), or a mapping
+    that gives None for the names it does not know."""
+    tokens = _tokens(text, row, col, sheet)
     if not tokens:
         raise FormulaError("the formula is empty")
-    postfix = _postfix(tokens)
+    postfix = _postfix(tokens, _resolver(names, row, col, sheet))
     key = " ".join(_item_key(item) for item in postfix)
     form = _CACHE.get(key)
     if form is None:
-        refs, code, depth = _program(postfix)
-        form = Form(key, tuple(refs), _function(code, len(refs), depth))
+        form = _make(key, postfix)
         if len(_CACHE) < 100_000:
             _CACHE[key] = form
     # The text of the same formula in another row: only relative row numbers change.
@@ -275,7 +318,56 @@ def parse(text: str, row: int, col: int) -> Form:
             pieces += [text[pos:t.row_text[0]], (t.ref.row,)]
             pos = t.row_text[1]
     pieces.append(text[pos:])
-    return Form(form.key, form.refs, form.fn, tuple(pieces))
+    return Form(form.key, form.refs, form.fn, tuple(pieces), form.slow, form.reason)
+
+
+def _resolver(names, row: int, col: int, sheet: str | None):
+    """NAME -> the tokens of the reference or range it names, or None: only names of fixed cells
+    and ranges ($A$8), which mean the same cells from every cell."""
+    if not names:
+        return None
+    tokens: dict = {}
+
+    def resolve(name: str):
+        if name not in tokens:
+            found, target = None, names.get(name)
+            if target:
+                try:
+                    found = _tokens(target, row, col, sheet)
+                except FormulaError:
+                    found = None
+                refs = [t for t in found or () if t.kind == "ref"]
+                shape = [t.kind for t in found or ()]
+                if not refs or not all(t.ref.row_abs and t.ref.col_abs for t in refs) or \
+                        shape not in (["ref"], ["ref", "op", "ref"]):
+                    found = None
+            tokens[name] = found
+        return tokens[name]
+
+    return _Names(resolve)
+
+
+class _Names:
+    def __init__(self, resolve):
+        self.get = resolve
+
+
+def _make(key: str, postfix: list) -> Form:
+    """The Form of a formula read, its function compiled by numpy or made by the formulas package."""
+    try:
+        refs, code, depth = _program(postfix)
+        return Form(key, tuple(refs), _function(code, len(refs), depth))
+    except _Library:
+        pass
+    refs, source, operands = _library_source(postfix)
+    reason = _unsupported(postfix)
+    fn = None
+    if reason is None:
+        try:
+            fn = _library_function(source, operands)
+        except FormulaError as e:
+            reason = str(e)
+    return Form(key, tuple(refs), fn, slow=True, reason=reason)
 
 
 def _item_key(item: tuple) -> str:
@@ -288,6 +380,8 @@ def _item_key(item: tuple) -> str:
         return item[1].key() + ":" + item[2].key()
     if kind == "neg":
         return "~"  # not "-", which takes two operands
+    if kind in ("str", "name"):
+        return f"{kind}:{item[1]}"
     if kind == "pct":
         return "%"
     if kind == "bin":
@@ -347,6 +441,8 @@ def _program(postfix: list) -> tuple:
     pending: list = []  # per pending operand: (None, or the number of cells of a range; its depth)
     for item in postfix:
         kind = item[0]
+        if kind in ("str", "name"):
+            raise _Library
         if kind == "num":
             code.append((_PUSH_NUMBER, item[1], repr(item[1])))
             pending.append((None, 1))
@@ -364,21 +460,21 @@ def _program(postfix: list) -> tuple:
             operands = pending[len(pending) - count:]
             del pending[len(pending) - count:]
             if kind == "call":
+                if item[1] not in FUNCTIONS:
+                    raise _Library
                 f = FUNCTIONS[item[1]]
                 code.append((_APPLY_N, (f, sum(1 if cells is None else cells for cells, _ in operands)),
                              f"_{item[1]}({{}})"))
-            elif any(cells is not None for cells, _ in operands):
-                raise FormulaError("a range can only stand inside a function such as SUM")
+            elif any(cells is not None for cells, _ in operands) or (kind == "bin" and item[1] == "&"):
+                raise _Library  # arithmetic on ranges (an array formula's), or text
             elif kind in _UNARY:
                 code.append((_APPLY_1, *_UNARY[kind]))
-            elif item[1] == "&":
-                raise FormulaError("text joined with & cannot give a number")
             else:
                 code.append((_APPLY_2, *_BINARY[item[1]]))
             pending.append((None, 1 + max((depth for _, depth in operands), default=0)))
     [(cells, depth)] = pending
     if cells is not None:
-        raise FormulaError("a range can only stand inside a function such as SUM")
+        raise _Library  # a formula that is a range: its top-left cell, or the one in its row or column
     return refs, code, depth
 
 
@@ -427,6 +523,130 @@ def _source(code: list) -> str:
             del stack[len(stack) - x[1]:]
             stack.append(template.format(args))
     return stack[0]
+
+
+# -- the formulas package: what numpy does not compile -----------------------------------------
+
+# Functions whose result depends on where a cell stands, or that build references from text:
+# their references cannot be known from the formula, so verify cannot compare what they compute.
+_POSITIONAL = {"INDIRECT": "it builds its references from text", "OFFSET": "it moves its references by numbers",
+               "ROW": "it depends on where the cell stands", "COLUMN": "it depends on where the cell stands",
+               "CELL": "it depends on where the cell stands", "ADDRESS": "it depends on where the cell stands"}
+_MAX_LIBRARY_COLUMNS = 16384  # operands are laid side by side on the package's own grid
+
+
+@functools.cache
+def _library():
+    """(the formulas package, the names of the functions it implements), or None without it.
+    Loading it takes about 0.8 s; it happens at the first formula that needs it."""
+    try:
+        import formulas
+    except ImportError:
+        return None
+    return formulas, frozenset(formulas.get_functions())
+
+
+def _unsupported(postfix: list) -> str | None:
+    """Why a formula the numpy compiler does not take cannot be evaluated at all, or None."""
+    for item in postfix:
+        if item[0] == "name":
+            return f"the name {item[1]} is not a cell or range the workbook defines"
+        if item[0] == "call" and item[1] in _POSITIONAL:
+            return f"it uses {item[1]}: {_POSITIONAL[item[1]]}"
+    calls = sorted({item[1] for item in postfix if item[0] == "call"} - set(FUNCTIONS))
+    library = _library() if calls else None
+    if calls and library is None:
+        return f"it uses {calls[0]}, which needs the formulas package (pip install formulas)"
+    unknown = [name for name in calls if name not in library[1]]
+    if unknown:
+        return f"unknown function {unknown[0]}: neither sheetnet nor the formulas package implements it"
+    return None
+
+
+def _library_source(postfix: list) -> tuple:
+    """(refs, source, operands): the Refs of the formula, ranges expanded; its text for the
+    formulas package, every operation bracketed as it was read here, each reference or range
+    standing as a place of its own on the package's grid (A1, B1:C1, ...), so that each of the
+    compiled function's inputs is one operand; operands: (its place's text, its first ref,
+    rows, columns, whether a single cell)."""
+    refs: list = []
+    operands: list = []
+    stack: list = []
+    column = 1
+    for item in postfix:
+        kind = item[0]
+        if kind in ("ref", "range"):
+            cells = [item[1]] if kind == "ref" else _range(item[1], item[2])
+            h = 1 if kind == "ref" else abs(item[1].row - item[2].row) + 1
+            w = len(cells) // h
+            place = f"{column_letters(column)}1" + ("" if h * w == 1 else f":{column_letters(column + w - 1)}{h}")
+            operands.append((place, len(refs), h, w, kind == "ref"))
+            refs += cells
+            column += w
+            stack.append(place)
+        elif kind == "num":
+            stack.append(repr(item[1]).upper())
+        elif kind in ("str", "name"):
+            stack.append(item[1])
+        elif kind == "neg":
+            stack[-1] = f"(-{stack[-1]})"
+        elif kind == "pct":
+            stack[-1] = f"({stack[-1]}/100)"
+        elif kind == "bin":
+            b = stack.pop()
+            stack[-1] = f"({stack[-1]}{item[1]}{b})"
+        else:
+            args = stack[len(stack) - item[2]:]
+            del stack[len(stack) - item[2]:]
+            stack.append(f"{item[1]}({','.join(args)})")
+    if column > _MAX_LIBRARY_COLUMNS:
+        operands = None  # more cells than the package's grid holds side by side
+    return refs, stack[0], operands
+
+
+def _library_function(source: str, operands: list | None):
+    """fn(*values of refs) for the formulas package's compiled formula; numbers or equal arrays
+    in, a number or an array out (NaN where it gives an error or text)."""
+    formulas, _ = _library()
+    if operands is None:
+        raise FormulaError("it refers to more cells than the formulas package can be given")
+    try:
+        compiled = formulas.Parser().ast("=" + source)[1].compile()
+        where = {place: k for k, (place, *_) in enumerate(operands)}
+        order = [operands[where[name]][1:] for name in compiled.inputs]
+    except Exception as e:  # the package's own errors: anything it cannot read
+        raise FormulaError(f"the formulas package cannot read it ({type(e).__name__}: {e})") from None
+
+    def point(values) -> float:
+        args = [values[first] if single else np.array(values[first:first + h * w], dtype=float).reshape(h, w)
+                for first, h, w, single in order]
+        try:
+            return _scalar(compiled(*args))
+        except Exception:  # an error inside a spreadsheet function: no number, as #VALUE! gives none
+            return math.nan
+
+    def fn(*values):
+        arrays = [np.asarray(v, dtype=float) for v in values]
+        sizes = [a.shape[0] for a in arrays if a.ndim]
+        if not sizes:
+            return point([float(a) for a in arrays])
+        n = max(sizes)
+        columns = [np.broadcast_to(a, (n,)).tolist() for a in arrays]
+        return np.array([point(row) for row in zip(*columns)] if columns else [point([])] * n, dtype=float)
+
+    return fn
+
+
+def _scalar(x) -> float:
+    """A result of the formulas package as a number: an array's top-left element (what a cell
+    that is no array formula shows), TRUE as 1; NaN for an error, text or nothing."""
+    while isinstance(x, np.ndarray):
+        if not x.size:
+            return math.nan
+        x = x.flat[0]
+    if isinstance(x, (bool, np.bool_, int, float, np.number)):
+        return float(x)
+    return math.nan
 
 
 def describe_ref(sheet: str | None, row: int, col: int) -> str:

@@ -11,9 +11,9 @@ import subprocess
 
 import numpy as np
 import pytest
+from conftest import ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from conftest import ROOT
 from libreoffice import convert
 
 from sheetnet import formats

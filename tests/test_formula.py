@@ -153,11 +153,42 @@ def test_spreadsheet_arithmetic_on_plain_numbers(text, value):
     assert same(float(parse(text, ROW, COL).evaluate([])), value)
 
 
-@pytest.mark.parametrize("text", ["SUM(A1:B2+1)", "-A1:B2", "A1:B2%", "SUM(1,)", "(1,2)", "1,2", "PI(", "SUM()",
-                                  "()", "1 2", "A1:", "A1:3", ")(", "1&2", "EXP(1)(2)"])
+@pytest.mark.parametrize("text", ["SUM(1,)", "(1,2)", "1,2", "PI(", "SUM()", "()", "1 2", "A1:", "A1:3", ")(",
+                                  "EXP(1)(2)"])
 def test_malformed_formulas_raise_formula_errors(text):
     with pytest.raises(FormulaError):
         parse(text, ROW, COL)
+
+
+@pytest.mark.parametrize("text, value", [
+    ("SUM(A1:B2+1)", 14.0), ("-SUM(-A1:B2)", 10.0), ("SUM(A1:B2%)", 0.1), ("SUMPRODUCT(A1:B1,A2:B2)", 11.0),
+    ("SUMXMY2(A1:B1,A2:B2)/2", 4.0), ("SUMSQ(A1:B2)", 30.0), ("SUMX2MY2(A2:B2,A1:B1)", 20.0),
+    ("INDEX(MMULT(A1:B1,TRANSPOSE(A2:B2)),1,1)", 11.0), ("INDEX(TRANSPOSE(A1:B1),2,1)", 2.0),
+    ("IF(A1<B1,LN(EXP(A2)),0)", 3.0), ("LOG(100)+POWER(A1,2)+SQRT(B2)+ABS(-A1)", 6.0),
+    ("MIN(A1:B2)+MAX(A1:B2)+AVERAGE(A1:B2)", 7.5), ("-A1^2", 1.0), ("NOT(A1>B1)*1", 1.0),
+    ("A1:A1", 1.0), ("_xlfn.SUMPRODUCT(A1:B1,A2:B2)", 11.0), ("TRUE+A1", 2.0),
+])
+def test_the_formulas_package_evaluates_what_numpy_does_not_compile(text, value):
+    form = parse(text, 5, 5)
+    cells = {(None, 1, 1): 1.0, (None, 1, 2): 2.0, (None, 2, 1): 3.0, (None, 2, 2): 4.0}
+    args = [cells[(ref.sheet, *ref.at(5, 5))] for ref in form.refs]
+    assert form.reason is None
+    assert float(form.evaluate(args)) == pytest.approx(value)
+    column = form.evaluate([np.array([v, v]) for v in args])
+    assert column.tolist() == pytest.approx([value, value])
+
+
+def test_names_are_resolved_and_unknown_functions_are_not_evaluated():
+    names = {"LR": "Sheet1!$A$8", "W": "$E$8:$F$8"}
+    form = parse("E8-lr*SUM(w)", 9, 5, names, sheet="Sheet1")
+    assert [ref.key() for ref in form.refs] == ["R[-1]C[0]", "R8C1", "R8C5", "R8C6"]
+    assert form.text(10) == "E9-lr*SUM(w)"
+    assert parse("E8-$A$8*SUM($E$8:$F$8)", 9, 5).key == form.key
+    for text, reason in [("FOOBAR(C8)", "unknown function FOOBAR"), ("C8*nope", "the name NOPE is not"),
+                         ("INDIRECT(\"C8\")", "it uses INDIRECT")]:
+        form = parse(text, 9, 5, names)
+        assert form.fn is None and reason in form.reason
+        assert np.isnan(form.evaluate([1.0] * len(form.refs)))
 
 
 ALPHABET = "()+-*/^%,;:=<>&$!'\" .0123456789ABCEPSUMXQRTNL8"

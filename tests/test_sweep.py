@@ -196,3 +196,20 @@ def test_any_sheet_name_sweeps(tmp_path, name, suffix):
         assert entry["sheet"] in theirs.names and len(entry["sheet"]) <= 31
         assert close(theirs.sheet(doc["comparison"]).value(5 + k, 6), entry["final_cost"])
         assert theirs.sheet(doc["comparison"]).value(5 + k, 2) == entry["lr"]
+
+
+def test_the_api_sweeps_as_the_command_does(swept, tmp_path):
+    import sheetnet
+
+    _, doc = swept[".xlsx"]
+    source = workbook(tmp_path / "in.ods", ORIGINAL_2_2_2)
+    done = sheetnet.sweep(tmp_path / "api.xlsx", sheetnet.open(source)["Sheet1"], RATES, N, progress=False)
+    assert done.sheet == doc["comparison"] and [c.sheet for c in done.curves] == [e["sheet"] for e in doc["rates"]]
+    assert [(c.first, c.final, c.below) for c in done.curves] == \
+        [(e["first_cost"], e["final_cost"], list(e["below"].values())) for e in doc["rates"]]
+    ours, theirs = formats.read(tmp_path / "api.xlsx"), formats.read(swept[".xlsx"][0])
+    assert ours.names == theirs.names
+    for name in ours.names[1:]:  # the comparison's note names no file; the network sheets' do
+        assert ours.sheet(name).rows.keys() == theirs.sheet(name).rows.keys()
+    with pytest.raises(sheetnet.SheetnetError, match="learning rates must be positive"):
+        sheetnet.sweep(tmp_path / "bad.xlsx", sheetnet.open(source)["Sheet1"], [0.5, -1], N)

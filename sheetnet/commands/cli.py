@@ -13,15 +13,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .. import explain, formats, verify
+from .. import api, explain, formats, verify
 from ..errors import SheetnetError
-from ..grid import fresh_name, sheet_name_problem
-from ..layout import Layout, networks
+from ..grid import sheet_name_problem
 from ..layout.sheets import each_network
-from ..math.network import shape
-from ..math.template import problem_for
 from . import report, sweep
-from .output import Run, write
 
 
 class Outcome(NamedTuple):
@@ -57,22 +53,6 @@ def _positive_int(text: str) -> int:
     return n
 
 
-def _check_output(out: Path, inputs: list, force: bool) -> None:
-    for source in inputs:
-        if source.exists() and out.exists() and os.path.samefile(out, source):
-            raise SheetnetError("is the input file; sheetnet never overwrites its input", file=out)
-    if out.is_dir():
-        raise SheetnetError("is a folder; give a file name", file=out)
-    if out.exists() and not force:
-        raise SheetnetError("exists; use --force to replace it", file=out)
-    formats.suffix_of(out, formats.WRITABLE)
-    # Found out now rather than after the training.
-    if not out.parent.is_dir():
-        raise SheetnetError("the output folder does not exist", file=out)
-    if not os.access(out.parent, os.W_OK | os.X_OK):
-        raise SheetnetError("the output folder cannot be written", file=out)
-
-
 def _default_output(path: Path, ending: str = "_trained") -> Path:
     suffix = path.suffix.lower() if path.suffix.lower() in formats.WRITABLE else ".xlsx"
     return path.with_name(f"{path.stem}{ending}{suffix}")
@@ -81,36 +61,14 @@ def _default_output(path: Path, ending: str = "_trained") -> Path:
 def cmd_train(args) -> Outcome:
     source = Path(args.input)
     out = Path(args.output) if args.output else _default_output(source)
-    _check_output(out, [source], args.force)
-    book = formats.read(source, head=True)  # a network's first data row is all that training needs
-    found = _networks(book, source, args.sheet)
+    api.check_output(out, [source], args.force)
+    book = api.open(source, args.sheet)  # a network's first data row is all that training needs
     copy_of, left_out = _copied(source, out, book, args.results_only)
-    names = _new_names(found, copy_of)
-    runs = [Run(names[sheet.name], Layout(layout.sizes), problem, args.iterations, every=args.log_every,
-                note=f"Trained by sheetnet from {source.name}, sheet {sheet.name}: {args.iterations} iterations, "
-                     + _rows_note(args.iterations, args.log_every)
-                     + ", from the first row's inputs, weights and targets.")
-            for sheet, layout, problem in found]
-    try:
-        written, notes = write(out, runs, progress=True, copy_of=copy_of)
-    except SheetnetError as e:
-        # A trained sheet's trouble comes from IN's sheet; anything else is about OUT.
-        source_sheet = {new: old for old, new in names.items()}.get(e.sheet)
-        if source_sheet is not None:
-            e.sheet = source_sheet
-        raise e.located(file=source if source_sheet is not None else out) from None
-    summaries = ", ".join(f"'{w.summary}'" for w in written if w.summary)
-    lines = [report.trained(w) for w in written]
+    saved = api.write(out, book.networks, args.iterations, args.log_every, copy_of=copy_of)
+    summaries = ", ".join(f"'{w.summary}'" for w in saved.written if w.summary)
+    lines = [report.trained(w) for w in saved.written]
     lines.append(f"wrote {out}" + (f" (weights, outputs and cost charts on {summaries})" if summaries else ""))
-    return Outcome(0, "\n".join(lines), tuple([left_out] * bool(left_out) + notes))
-
-
-def _networks(book, source: Path, sheet: str | None) -> list:
-    """(sheet, layout, problem) of every network in book, or of the one on sheet."""
-    try:
-        return networks(book, sheet)
-    except SheetnetError as e:
-        raise e.located(file=source, sheet=sheet) from None
+    return Outcome(0, "\n".join(lines), tuple([left_out] * bool(left_out) + saved.notes))
 
 
 def cmd_show(args) -> Outcome:
@@ -120,14 +78,14 @@ def cmd_show(args) -> Outcome:
     return Outcome(0, "\n".join(lines))
 
 
-def _copied(source: Path, out: Path, book, results_only: bool):
-    """(the book whose workbook OUT is to copy or None, a note on what OUT leaves out of IN)."""
+def _copied(source: Path, out: Path, book: api.Workbook, results_only: bool):
+    """(the workbook OUT is to copy or None, a note on what OUT leaves out of IN)."""
     kind = out.suffix.lower()
     if results_only:
         return None, None
     if kind == source.suffix.lower() and kind in (".ods", ".xlsx"):
         return book, None
-    sheets = f"{source.name}'s own sheets ({', '.join(s.name for s in book.sheets)})"
+    sheets = f"{source.name}'s own sheets ({', '.join(book.sheets)})"
     if kind == ".csv":
         why = "a .csv file holds only the trained numbers"
     elif source.suffix.lower() == ".xls":
@@ -138,32 +96,9 @@ def _copied(source: Path, out: Path, book, results_only: bool):
                  "--results-only writes just the new sheets without this note"
 
 
-def _new_names(found: list, copy_of) -> dict:
-    """{sheet name: the name of its trained sheet}: its own, or, beside the copied sheets, 'NAME trained'."""
-    if copy_of is None:
-        return {sheet.name: sheet.name for sheet, *_ in found}
-    taken, names = [s.name for s in copy_of.sheets], {}
-    for sheet, *_ in found:
-        names[sheet.name] = fresh_name(sheet.name, taken, " trained")
-        taken.append(names[sheet.name])
-    return names
-
-
-def _rows_note(n: int, every: int) -> str:
-    if every == 1:
-        return "one per row"
-    return (f"one row for every {every:,}th (iterations 1, {1 + every:,}, {1 + 2 * every:,}, ... and {n:,}), "
-            "numbers only since formulas would chain rows that are not neighbours")
-
-
 def cmd_verify(args) -> Outcome:
-    source = Path(args.file)
-    reports = verify.verify_file(source, args.sheet, verify.Tolerance(args.rtol, args.atol))
-    if args.json:
-        text = json.dumps(verify.document(source, reports), indent=1, ensure_ascii=False)
-    else:
-        text = verify.text(source, reports)
-    return Outcome(0 if all(r.ok for r in reports) else 1, text)
+    found = api.check(args.file, args.sheet, args.rtol, args.atol)
+    return Outcome(0 if found.ok else 1, found.json() if args.json else found.text())
 
 
 def cmd_explain(args) -> Outcome:
@@ -186,13 +121,14 @@ def _tolerance(text: str) -> float:
 
 def cmd_template(args) -> Outcome:
     out = Path(args.output)
-    _check_output(out, [], args.force)
-    sizes = tuple(args.layers)
-    run = Run(args.name, Layout(sizes), problem_for(sizes, args.seed), args.iterations,
-              note="Change the inputs, targets, weights or learning rate in the first data row, "
-                   "then run: sheetnet train THIS_FILE -n 1000 -o trained.ods")
-    [written], _ = write(out, [run])
-    return Outcome(0, f"wrote {out}: a {shape(sizes)} network, {run.n} iteration(s), cost {written.first_cost:.6g}")
+    api.check_output(out, [], args.force)
+    net = api.Network.fresh(args.layers, args.seed, args.name)
+    saved = api.write(out, net, args.iterations, progress=False,
+                      note="Change the inputs, targets, weights or learning rate in the first data row, "
+                           "then run: sheetnet train THIS_FILE -n 1000 -o trained.ods")
+    [written] = saved.written
+    return Outcome(0, f"wrote {out}: a {net.shape} network, {args.iterations} iteration(s), "
+                      f"cost {written.first_cost:.6g}")
 
 
 def cmd_sweep(args) -> Outcome:
@@ -200,25 +136,19 @@ def cmd_sweep(args) -> Outcome:
     out = Path(args.output) if args.output else _default_output(source, "_sweep")
     if out.suffix.lower() == ".csv":
         raise SheetnetError("a sweep is several sheets and a chart: write .ods or .xlsx", file=out)
-    _check_output(out, [source], args.force)
-    rates = list(dict.fromkeys(args.lr))  # each γ once, in the order given
-    found = _networks(formats.read(source, head=True), source, args.sheet)
-    if len(found) > 1:
-        raise SheetnetError(f"holds {len(found)} networks (sheets {', '.join(repr(s.name) for s, *_ in found)}); "
+    api.check_output(out, [source], args.force)
+    book = api.open(source, args.sheet)
+    if len(book) > 1:
+        raise SheetnetError(f"holds {len(book)} networks (sheets {', '.join(repr(n.name) for n in book.networks)}); "
                             "choose one with --sheet", file=source)
-    [(sheet, layout, problem)] = found
-    note = (f"Trained by sheetnet sweep from {source.name}, sheet {sheet.name}: {args.iterations} iterations, "
-            + _rows_note(args.iterations, args.log_every) + ".")
-    try:
-        curves, compared = sweep.sweep(out, sheet.name, Layout(layout.sizes), problem, rates, args.iterations,
-                                       args.log_every, note, progress=True)
-    except SheetnetError as e:
-        raise e.located(file=out) from None
+    [net] = book.networks
+    swept = api.sweep(out, net, args.lr, args.iterations, args.log_every)
     if args.json:
-        return Outcome(0, json.dumps(sweep.document(curves, out, sheet.name, compared), indent=1, ensure_ascii=False))
-    return Outcome(0, f"{sheet.name}: {shape(layout.sizes)} network, {args.iterations:,} iterations at "
-                      f"{len(rates)} learning rates\n{sweep.table(curves)}\nwrote {out} (the comparison and "
-                      f"its chart on '{compared}')")
+        return Outcome(0, json.dumps(sweep.document(swept.curves, out, net.name, swept.sheet), indent=1,
+                                     ensure_ascii=False))
+    return Outcome(0, f"{net.name}: {net.shape} network, {args.iterations:,} iterations at "
+                      f"{len(swept.curves)} learning rates\n{sweep.table(swept.curves)}\nwrote {out} (the "
+                      f"comparison and its chart on '{swept.sheet}')")
 
 
 def _learning_rate(text: str) -> float:

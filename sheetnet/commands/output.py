@@ -20,7 +20,8 @@ from .progress import Progress
 
 @dataclass(frozen=True)
 class Run:
-    """One network to write, as asked: its sheet's name, layout, initial state, iterations and note."""
+    """One network to write, as asked: its sheet's name, layout, initial state, iterations and note;
+    and its rows, where they are computed already."""
 
     name: str
     layout: Layout
@@ -28,6 +29,32 @@ class Run:
     n: int
     note: str = ""
     every: int = 1  # write iterations 1, 1 + every, ... and n; values only when every > 1
+    numbers: np.ndarray | None = None  # the rows, already computed (a Trace's): written as they are, not trained
+
+
+def chunks(run: Run):
+    """A run's rows, a chunk of iterations at a time: (their iteration numbers, the stacked
+    Iteration, its rows' numbers from the network's first column on), trained as they are asked
+    for, or cut from run.numbers. A chunk covers at most CHUNK_ITERATIONS iterations (and
+    CHUNK_ROWS rows), so that a progress bar moves however sparse the rows."""
+    size = max(1, min(CHUNK_ROWS, CHUNK_ITERATIONS // run.every))
+    numbers = logged(run.n, run.every)
+    if run.numbers is not None:
+        for start in range(0, len(run.numbers), size):
+            rows = run.numbers[start:start + size]
+            yield list(itertools.islice(numbers, len(rows))), run.layout.unpack(rows), rows
+        return
+    k = 0  # the last iteration yielded
+    try:
+        for h in histories(run.problem, run.n, run.every, size):
+            ks, rows = list(itertools.islice(numbers, len(h.C))), run.layout.matrix(h)
+            finite = np.isfinite(rows).all(axis=1)
+            if not finite.all():
+                raise _overflow(run, ks[int(np.argmin(finite))])
+            yield ks, h, rows
+            k = ks[-1]
+    except OverflowError:  # the float code's exp
+        raise _overflow(run, k + 1) from None
 
 
 @dataclass
@@ -49,8 +76,8 @@ class _Rows:
     """A run's rows to write, a chunk of iterations at a time: (their iteration numbers, the
     stacked Iteration, its rows' numbers from the network's first column on). A workbook shows a
     training twice, on its formula sheet and its check sheet: a short one is kept for the second
-    time rather than trained again; a long one is trained again, so that memory does not grow
-    with the iterations."""
+    time rather than trained again; a long one is trained again (see chunks), so that memory does
+    not grow with the iterations."""
 
     def __init__(self, run: Run):
         self.run = run
@@ -62,9 +89,7 @@ class _Rows:
             return
         run = self.run
         keep = [] if count_logged(run.n, run.every) <= LOG_ROWS else None
-        numbers = logged(run.n, run.every)
-        for h in histories(run.problem, run.n, run.every, CHUNK_ROWS):
-            chunk = (list(itertools.islice(numbers, len(h.C))), h, run.layout.matrix(h))
+        for chunk in chunks(run):
             if keep is not None:
                 keep.append(chunk)
             yield chunk
@@ -73,12 +98,13 @@ class _Rows:
 
 LOG_ROWS = 1000  # the most rows of a training kept for its second time (see _Rows)
 CHUNK_ROWS = 1000  # rows trained at a time (network.histories)
+CHUNK_ITERATIONS = 100_000  # iterations trained at a time, at most (a tenth of a second for 2-2-2)
 
 
 def write(path, runs: list, progress: bool = False, copy_of=None, before=None) -> tuple[list, list]:
     """Write every run to path (format from its extension); the file appears only when complete.
 
-    progress: draw a progress bar on stderr while training, if stderr is a terminal.
+    progress: show a progress bar while training, in a notebook or on a terminal (see progress.py).
     copy_of: a Book read from a workbook of path's format: the file is a copy of that workbook,
     every sheet and part kept, with the new sheets after its own (their names must be free).
     before: (name, function of a writer) of a sheet the function writes before the runs' sheets.
@@ -151,27 +177,21 @@ def write_network(w, result: Written, rows: _Rows, progress: bool = False) -> No
     # Formulas chain each row to the one above, so rows with gaps between them hold values only.
     first, later = (layout.templates(first=True), layout.templates(first=False)) if run.every == 1 else (None, None)
     empty = [None] * (layout.first_col - 1)
-    row, k = 0, 0
-    with Progress(run.n, f"{run.name}:", enabled=progress) as bar:
-        try:
-            for ks, h, numbers in rows:
-                finite = np.isfinite(numbers).all(axis=1)
-                if not finite.all():
-                    raise _overflow(run, ks[int(np.argmin(finite))])
+    row = 0
+    with Progress(run.n, run.name, enabled=progress) as bar:
+        for ks, h, numbers in rows:
+            if row == 0:
+                result.first_cost = float(h.C[0])
+            result.last = h.at(-1)
+            for numbers_k in numbers:
+                values = empty + numbers_k.tolist()
                 if row == 0:
-                    result.first_cost = float(h.C[0])
-                result.last = h.at(-1)
-                for k, numbers_k in zip(ks, numbers):
-                    values = empty + numbers_k.tolist()
-                    if row == 0:
-                        values[layout.lr_col - 1] = run.problem.network.lr
-                        w.row(layout.first_row, values, first, first_styles)
-                    else:
-                        w.row(layout.first_row + row, values, later)
-                    row += 1
-                    bar.update(k)
-        except OverflowError:
-            raise _overflow(run, k + 1) from None
+                    values[layout.lr_col - 1] = run.problem.network.lr
+                    w.row(layout.first_row, values, first, first_styles)
+                else:
+                    w.row(layout.first_row + row, values, later)
+                row += 1
+            bar.update(ks[-1])
 
 
 def _overflow(run: Run, k: int) -> SheetnetError:

@@ -7,8 +7,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..layout import Column, Kind, Layout
-from .notation import (HALF, Call, Equation, Negative, Number, Partial, Quotient, Relation, Square, Symbol, Term,
-                       Transpose, equation, product, sigma, total)
+from .notation import (
+    HALF,
+    Call,
+    Equation,
+    Negative,
+    Number,
+    Partial,
+    Quotient,
+    Relation,
+    Square,
+    Symbol,
+    Term,
+    Transpose,
+    equation,
+    product,
+    sigma,
+    total,
+)
 
 COST = Symbol("C")
 ONE = Number(1.0)

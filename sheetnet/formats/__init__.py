@@ -129,6 +129,35 @@ def read(path, keep=None, head: bool = False) -> Book:
     return book
 
 
+class DefinedNames:
+    """The named cells and ranges of a workbook ('lr' for the learning rate's cell), as formulas
+    read them, for the sheet named: NAME (upper case) -> the neutral text of the cell or range it
+    names ('Sheet1!$A$8'). Read from the file when a formula first uses a name, so that a
+    workbook without them costs nothing (an .ods keeps them after its sheets' rows)."""
+
+    def __init__(self, path, sheet: str | None = None):
+        self.path, self.sheet, self.table = path, sheet, None
+
+    def get(self, name: str) -> str | None:
+        if self.table is None:
+            self.table = defined_names(self.path, self.sheet)
+        return self.table.get(name.upper())
+
+
+def defined_names(path, sheet: str | None = None) -> dict:
+    """NAME -> neutral text of the workbook's names, those of the sheet named overriding the
+    workbook's; {} for a format without names, or a file that cannot be read."""
+    suffix = Path(path).suffix.lower()
+    module = _module(suffix) if suffix in READABLE else None
+    if module is None or not hasattr(module, "defined_names"):
+        return {}
+    try:
+        with _errors(path, suffix):
+            return module.defined_names(path, sheet)
+    except SheetnetError:
+        return {}
+
+
 def writer(path):
     """The Writer class for a path's extension."""
     return _module(suffix_of(path, WRITABLE)).Writer

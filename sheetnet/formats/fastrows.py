@@ -222,7 +222,8 @@ class OdsRows(Rows):
         self.plain: dict = {}  # see _plain
 
     def clean(self, reader) -> bool:
-        return reader.cell is None and not reader.skip
+        # Cells an array formula covers take the reader's callbacks, which give them its element.
+        return reader.cell is None and not reader.skip and not reader.arrays
 
     def row(self, reader, tag, parts, body) -> None:
         """What the reader's callbacks do for <table:table-row> and its cells."""
@@ -546,7 +547,8 @@ class XlsxRows(Rows):
         self.columns: dict = {}  # column numbers -> their Columns, shared by the rows
 
     def clean(self, reader) -> bool:
-        return reader.cell is None and reader.buffer is None
+        # Cells an array formula covers take the reader's callbacks, which give them its element.
+        return reader.cell is None and reader.buffer is None and not reader.arrays
 
     def row(self, reader, tag, parts, body) -> None:
         """What the reader's callbacks do for <row> and its cells."""

@@ -82,6 +82,7 @@ class _Reader:
         self.cell = None  # [value_type, value, formula, repeat, texts] of the cell being read
         self.paragraphs = None
         self.skip = 0  # depth inside annotations, whose text is not the cell's
+        self.arrays: list = []  # array formulas whose cells are still to come (see array_cell)
 
     @property
     def dropped(self) -> bool:
@@ -96,6 +97,8 @@ class _Reader:
                 raise SheetnetError("content.xml has a table cell outside a table row")
             repeat = _count(attrs.get(TABLE + "number-columns-repeated"), MAX_COLS, "columns repeated")
             self.cell = [attrs.get(OFFICE + "value-type"), attrs, attrs.get(TABLE + "formula"), repeat, []]
+            if self.cell[2] and TABLE + "number-matrix-columns-spanned" in attrs:
+                self.array(attrs)
         elif name == TEXT + "p" and self.cell is not None:
             self.cell[4].append([])
         elif name == TEXT + "s" and self.cell is not None and self.cell[4]:
@@ -114,6 +117,14 @@ class _Reader:
             self.events.append((self.index, self.sheet, 0, None))
             self.row = 0
 
+    def array(self, attrs) -> None:
+        """An array formula's first cell: the formula and the cells it covers, rows and columns."""
+        w = _count(attrs.get(TABLE + "number-matrix-columns-spanned"), MAX_COLS, "array columns")
+        h = _count(attrs.get(TABLE + "number-matrix-rows-spanned"), MAX_ROWS, "array rows")
+        if w * h > 1:
+            self.arrays.append((self.row + 1, self.col + 1, h, w, from_openformula(self.cell[2])))
+            self.cell[2] = None  # given by array_cell, as to the cells it covers
+
     def text(self, data):
         if self.cell is not None and self.cell[4] and not self.skip:
             self.cell[4][-1].append(data)
@@ -127,13 +138,17 @@ class _Reader:
             self._end_row()
         elif name == TABLE + "table":
             self.sheet = None
+            self.arrays = []
 
     def _end_cell(self):
         value_type, attrs, formula, repeat, paragraphs = self.cell
         self.cell = None
         value = _value(value_type, attrs, paragraphs)
+        formula = from_openformula(formula) if formula else None
+        if formula is None and self.arrays:
+            formula = array_cell(self.arrays, self.row + 1, self.col + 1)
         if value is not None or formula is not None:
-            cell = Cell(value, from_openformula(formula) if formula else None)
+            cell = Cell(value, formula)
             self.cells += repeat * self.row_repeat
             if self.cells > MAX_CELLS:
                 raise SheetnetError(f"more than {MAX_CELLS:,} cells")
@@ -153,6 +168,8 @@ class _Reader:
 
     def _end_row(self):
         row_cells, self.row_cells = self.row_cells, None  # until the next row starts: cells need a row
+        if self.arrays:
+            self.arrays = [a for a in self.arrays if a[0] + a[2] - 1 > self.row + self.row_repeat]
         if self.sheet is None:
             return
         if row_cells and not self.dropped:
@@ -161,6 +178,15 @@ class _Reader:
         self.row += self.row_repeat
         if self.row > MAX_ROWS:
             raise SheetnetError(f"sheet {self.sheet!r} has more than {MAX_ROWS:,} rows")
+
+
+def array_cell(arrays: list, row: int, col: int) -> str | None:
+    """The formula of a cell an array formula covers, (first row, first column, rows, columns,
+    formula) each: its element, INDEX(formula,i,j), which computes the number the cell shows."""
+    for r0, c0, h, w, formula in arrays:
+        if r0 <= row < r0 + h and c0 <= col < c0 + w:
+            return f"INDEX({formula},{row - r0 + 1},{col - c0 + 1})"
+    return None
 
 
 def _count(text, limit: int, what: str) -> int:
@@ -201,6 +227,50 @@ def stream(path, control):
             for _ in fastrows.scan(part, reader, fastrows.OdsRows(), "content.xml"):
                 yield reader.events
                 reader.events = []
+
+
+_NAMED = re.compile(rb'<table:table(?=[\s>])[^>]*>|</table:table>|<table:named-(?:range|expression)(?=[\s/>])[^>]*>')
+_ATTRIBUTE = re.compile(rb'([\w:.-]+)="([^"]*)"')
+
+
+def defined_names(path, sheet: str | None = None) -> dict:
+    """The workbook's named ranges and named expressions that name a cell or range (see
+    formats.DefinedNames): content.xml scanned for them as it inflates (LibreOffice writes them
+    after the sheets), a megabyte at a time, nothing of it kept."""
+    found: dict = {}
+    local: dict = {}
+    with open_zip(path) as z:
+        if "content.xml" not in z.namelist():
+            return {}
+        with z.open("content.xml") as part:
+            buffer, table = b"", None
+            while True:
+                chunk = part.read(1 << 20)
+                buffer += chunk
+                # Up to the last tag that the chunk leaves open; text without a tag is not kept.
+                start = buffer.rfind(b"<")
+                cut = start if chunk and start >= 0 and buffer.find(b">", start) < 0 else len(buffer)
+                if cut == 0 and chunk:
+                    continue
+                for m in _NAMED.finditer(buffer, 0, cut):
+                    tag = m.group(0)
+                    if tag == b"</table:table>":
+                        table = None
+                        continue
+                    attrs = {k.decode(): fastrows.unescape(v.decode("utf-8", "replace"))
+                             for k, v in _ATTRIBUTE.findall(tag)}
+                    if tag.startswith(b"<table:table"):
+                        table = attrs.get("table:name")
+                    elif table is None or table == sheet:
+                        name = attrs.get("table:name")
+                        target = attrs.get("table:cell-range-address")
+                        target = "[" + target + "]" if target else attrs.get("table:expression")
+                        if name and target:
+                            (found if table is None else local)[name.upper()] = from_openformula(target)
+                buffer = buffer[cut:]
+                if not chunk:
+                    break
+    return found | local
 
 
 def _refuse_encrypted(z: zipfile.ZipFile) -> None:

@@ -17,7 +17,7 @@ from ._deflate import Member
 from ._rowformat import RowCompiler, Value, escaped
 from ._xml import escape, parse
 from ._zip import open_zip
-from .ods import MAX_CELLS
+from .ods import MAX_CELLS, array_cell
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -111,6 +111,7 @@ class _SheetReader:
         self.row = 0
         self.col = 0
         self.given = 0  # the rows up to this one have been taken (see done)
+        self.arrays: list = []  # array formulas whose cells are still to come (see ods.array_cell)
 
     def done(self, index: int, everything: bool = False) -> list:
         """The events of the rows read completely (all of them, at the part's end), taken out of the sheet."""
@@ -150,6 +151,8 @@ class _SheetReader:
 
     def start_row(self, row: int) -> None:
         self.row, self.col = row, 0
+        if self.arrays:
+            self.arrays = [a for a in self.arrays if a[0] + a[2] > row]
 
     def end(self, name):
         # A <v>, <f> or <c> nested where it does not belong ends without its start's state.
@@ -179,8 +182,17 @@ class _SheetReader:
 
     def _formula(self, row, col, fattrs):
         if fattrs is None:
-            return None
+            return array_cell(self.arrays, row, col) if self.arrays else None
         formula = self.formula or None
+        if fattrs.get("t") == "array" and formula and ":" in (fattrs.get("ref") or ""):
+            try:
+                (r0, c0), (r1, c1) = (parse_address(a) for a in fattrs["ref"].split(":", 1))
+            except ValueError:
+                raise SheetnetError(f"bad array formula range {fattrs['ref']!r}") from None
+            if (r0, c0) == (row, col) and r1 >= r0 and c1 >= c0:
+                within(r1, c1)
+                self.arrays.append((r0, c0, r1 - r0 + 1, c1 - c0 + 1, formula))
+                return array_cell(self.arrays, row, col)
         if fattrs.get("t") == "shared" and fattrs.get("si") is not None:
             si = fattrs["si"]
             if formula:
@@ -210,6 +222,42 @@ class _SheetReader:
             return float(v)
         except ValueError:
             return v
+
+
+def defined_names(path, sheet: str | None = None) -> dict:
+    """The workbook's defined names (see formats.DefinedNames), from xl/workbook.xml; a name
+    local to a sheet counts for that sheet only. Excel's own (_xlnm.Print_Area) are left out."""
+    sheets, names, current = [], [], []
+
+    def start(name, attrs):
+        if name == MAIN + "sheet":
+            sheets.append(attrs.get("name"))
+        elif name == MAIN + "definedName":
+            current[:] = [attrs.get("name") or "", attrs.get("localSheetId"), []]
+
+    def text(data):
+        if current:
+            current[2].append(data)
+
+    def end(name):
+        if name == MAIN + "definedName" and current:
+            names.append((current[0], current[1], "".join(current[2])))
+            current.clear()
+
+    with open_zip(path) as z:
+        if "xl/workbook.xml" not in z.namelist():
+            return {}
+        with z.open("xl/workbook.xml") as stream:
+            parse(stream, start, end, text, member="xl/workbook.xml")
+    found, local = {}, {}
+    for name, scope, target in names:
+        if name.lower().startswith("_xlnm.") or not target:
+            continue
+        if scope is None:
+            found[name.upper()] = target.lstrip("=")
+        elif scope.isdigit() and int(scope) < len(sheets) and sheets[int(scope)] == sheet:
+            local[name.upper()] = target.lstrip("=")
+    return found | local
 
 
 def stream(path, control):

@@ -202,6 +202,27 @@ class Layout:
         n = len(history.C)
         return np.concatenate(self._parts(history, lambda m: m.reshape(n, -1), lambda C: C[:, None]), axis=1)
 
+    def unpack(self, numbers: np.ndarray) -> Iteration:
+        """The stacked Iteration of data rows' numbers, one row per iteration from the network's
+        first column to its last: the inverse of matrix, every field a view into numbers
+        (change is [None, ...] where the layout has no change matrices)."""
+        n, L = len(numbers), self.L
+        start = lambda kind, l: self.at(kind, l).col - self.first_col  # noqa: E731
+        vector = lambda kind, l: numbers[:, start(kind, l):start(kind, l) + self.sizes[l]]  # noqa: E731
+
+        def matrices(kind) -> list:
+            if kind == Kind.CHANGE and not self.changes:
+                return [None] * (L + 1)
+            shapes = [(self.sizes[l], self.sizes[l - 1] + 1) for l in range(1, L + 1)]
+            return [None] + [numbers[:, start(kind, l):start(kind, l) + m * k].reshape(n, m, k)
+                             for l, (m, k) in enumerate(shapes, 1)]
+
+        return Iteration(W=matrices(Kind.WEIGHT), a=[vector(Kind.INPUT, 0)] + [vector(Kind.ACTIVATION, l)
+                                                                              for l in range(1, L + 1)],
+                         delta=[None] + [vector(Kind.DELTA, l) for l in range(1, L + 1)],
+                         change=matrices(Kind.CHANGE), C=numbers[:, start(Kind.COST, L)],
+                         T=vector(Kind.TARGET, L))
+
     def _parts(self, it: Iteration, flat, column) -> list:
         """The numbers of a row in the order of its columns, as vectors: each matrix (W, dC/dW)
         made one by flat, the cost by column."""

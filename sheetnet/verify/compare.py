@@ -12,7 +12,7 @@ import numpy as np
 from ..grid import address
 from ..layout import Kind
 from .formulas import NO_FORMULA, Formulas
-from .report import Fault, Quantity, Tolerance, number
+from .report import Fault, Quantity, Tolerance, numbers
 from .sheet import Chunk, Window
 
 MOST_RUNS = 1000  # fault runs listed; the rest are counted
@@ -171,12 +171,13 @@ class Findings:
         if c.empty[k, j]:
             return ("its formula gives no number (it was saved without a cached value)"
                     if self.window.cell(r, col).formula else "is empty where a number belongs")
+        local, found = numbers(float(c.local[k, j]), float(c.found[k, j]))
         if c.stale[k, j] and i >= 0:
-            return (f"its cached value does not follow from its formula, which gives {number(c.local[k, j])} "
-                    "on the sheet's numbers")
+            return (f"its cached value does not follow from its formula, which gives {local} "
+                    f"on the sheet's numbers (the cell holds {found})")
         if c.stale[k, j]:
             return (f"does not follow from the sheet's numbers by backpropagation, which give "
-                    f"{number(c.local[k, j])} here")
+                    f"{local} here (the cell holds {found})")
         if c.templated[k, j]:
             return ("differs from the recomputation from the first row, though it follows from the sheet's "
                     "numbers around it: an earlier difference carried forward")

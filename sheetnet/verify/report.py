@@ -70,6 +70,21 @@ class Fault:
 
 
 @dataclass
+class Note:
+    """Cells down one column that pass with something to say: a formula not checked (and why),
+    or one right in its own row that would not be right filled down."""
+
+    cell: str  # 'K8', or 'K8:K1002' for the cells from the first to the last
+    what: str
+    formula: str | None
+    message: str
+    count: int = 1  # the cells, when they are not all of cell's range
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass
 class Quantity:
     name: str  # 'a(1)', 'δ(2)', 'W(1)', 'C', ...
     largest: float  # |found − expected| at the cell that comes nearest to failing (or fails most)
@@ -93,12 +108,15 @@ class Report:
     tolerance: Tolerance
     formulas: int  # formula cells in the network's columns
     uncached: int  # of those, the ones the file held without a cached value: computed here
+    not_checked: int  # of those, the ones whose formula cannot be evaluated (their numbers are compared)
     quantities: list
     failing: int  # cells that fail in any way
     value_faults: int  # cells whose number differs from the recomputation
     formula_faults: int  # cells whose formula is wrong or missing
     first: Fault | None
     faults: list  # formula faults and local number faults, in runs
+    unchecked: list = field(default_factory=list)  # Notes of the cells whose formula is not checked, in runs
+    warnings: list = field(default_factory=list)  # Notes of formulas right in their row, wrong filled down
 
     @property
     def ok(self) -> bool:
@@ -116,6 +134,8 @@ class Report:
             "tolerance": {"rtol": self.tolerance.rtol, "atol": self.tolerance.atol},
             "formulas": self.formulas, "holds_formulas": self.formulas > 0,
             "uncached_formulas": self.uncached, "cached_values": self.uncached == 0,
+            "not_checked": self.not_checked, "not_checked_cells": [n.as_dict() for n in self.unchecked],
+            "warnings": [n.as_dict() for n in self.warnings],
             "quantities": [{"name": q.name, "largest": q.largest, "relative": q.relative, "cell": q.cell}
                            for q in self.quantities],
             "failing_cells": self.failing, "value_faults": self.value_faults, "formula_faults": self.formula_faults,
@@ -133,6 +153,12 @@ class Report:
         if self.uncached:
             lines.append(f"  the file carried no cached values for {self.uncached:,} of its {self.formulas:,} formulas "
                          "(saved without calculating): sheetnet computed them from the first row on")
+        if self.not_checked:
+            lines.append(f"  {self.not_checked:,} of its {self.formulas:,} formulas not checked (verify cannot evaluate "
+                         "them; their numbers are compared with the recomputation):")
+            lines += [f"    {_cells(n)}, {n.what}: {n.formula}: {n.message}" for n in self.unchecked[:most]]
+            if len(self.unchecked) > most:
+                lines.append(f"    ... and {len(self.unchecked) - most:,} more (see --json)")
         lines.append(f"  largest deviation from the recomputation (tolerance {self.tolerance.describe()}):")
         for q in self.quantities:
             where = f" (relative {q.relative:.3g}) at {q.cell}" if q.cell and q.largest > 0 else ""
@@ -140,8 +166,12 @@ class Report:
         if self.first is not None:
             f = self.first
             lines.append(f"  first failing cell: {f.cell}, {f.what}")
-            expected, found = _numbers(f.expected, f.found)
-            lines.append(f"    expected {expected} (the recomputation), found {found}")
+            expected, found = numbers(f.expected, f.found)
+            if expected == found and isinstance(f.found, float):
+                lines.append(f"    expected {expected} (the recomputation), found the same number: it is the formula "
+                             "that differs")
+            else:
+                lines.append(f"    expected {expected} (the recomputation), found {found}")
             if f.formula is not None:
                 lines.append(f"    formula: {f.formula}")
             lines.append(f"    {f.problem}")
@@ -159,6 +189,11 @@ class Report:
                 lines.append(f"    {cells}, {f.what}{formula}: {f.problem}")
             if len(self.faults) > most:
                 lines.append(f"    ... and {len(self.faults) - most:,} more (see --json)")
+        if self.warnings:
+            lines.append("  warnings (these cells pass):")
+            lines += [f"    {_cells(n)}, {n.what}: {n.formula}: {n.message}" for n in self.warnings[:most]]
+            if len(self.warnings) > most:
+                lines.append(f"    ... and {len(self.warnings) - most:,} more (see --json)")
         if not self.ok:
             lines.append(f"  {self.failing:,} cells fail: {self.formula_faults:,} with a wrong or missing formula, "
                          f"{self.value_faults:,} whose number differs from the recomputation")
@@ -174,7 +209,13 @@ def number(x) -> str:
     return "inf" if x == math.inf else f"{x:.15g}"
 
 
-def _numbers(expected, found) -> tuple[str, str]:
+def _cells(note: Note) -> str:
+    if note.count == 1:
+        return note.cell
+    return f"{note.cell} ({note.count:,} cells)" if ":" in note.cell else f"{note.cell} and {note.count - 1:,} more"
+
+
+def numbers(expected, found) -> tuple[str, str]:
     """Two numbers as text with as many digits as it takes to tell them apart (up to 17)."""
     if not isinstance(expected, float) or not isinstance(found, float) or expected == found:
         return number(expected), number(found)
@@ -187,13 +228,17 @@ def _numbers(expected, found) -> tuple[str, str]:
 
 def document(path, reports: list) -> dict:
     """The reports of a workbook as one JSON-ready document (non-finite numbers become null)."""
-    return _finite({"file": str(path), "ok": all(r.ok for r in reports), "networks": [r.as_dict() for r in reports]})
+    return _finite({"file": str(path), "ok": all(r.ok for r in reports),
+                    "not_checked": sum(r.not_checked for r in reports), "networks": [r.as_dict() for r in reports]})
 
 
 def text(path, reports: list) -> str:
     """The reports of a workbook as text, one block per network."""
     failing = [r.sheet for r in reports if not r.ok]
     verdict = "every network verifies" if not failing else "fails: " + ", ".join(map(repr, failing))
+    unchecked = sum(r.not_checked for r in reports)
+    if unchecked:
+        verdict += f" ({unchecked:,} formula{'s' if unchecked > 1 else ''} not checked)"
     return "\n".join([f"{path}: {verdict}"] + [r.text() + _explain(path, r) for r in reports])
 
 

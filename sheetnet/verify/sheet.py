@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..formula import Form
+from ..formula import Form, FormulaError, parse
 from ..grid import EMPTY, Row, Sheet
 from ..layout import Layout
 
@@ -59,8 +59,9 @@ class Chunk:
 class Window:
     """The cells and numbers of one network's sheet that a check holds (see the module)."""
 
-    def __init__(self, head: Sheet, layout: Layout):
+    def __init__(self, head: Sheet, layout: Layout, names=None):
         self.name, self.layout, self.first = head.name, layout, layout.first_row
+        self.names = names  # the workbook's named cells and ranges (see formula.parse), or None
         self.columns = layout.columns
         self.cols = [c.col for c in self.columns]
         self.network = tuple(self.cols)
@@ -69,10 +70,28 @@ class Window:
         # The rows above the first data row and the first one: formulas refer to them anywhere.
         self.head = {r: cells for r, cells in head.rows.items() if r <= self.first}
         self.head_numbers, _ = self._arrays(1, self.first, self.head)
+        self.aliases = self._aliases()
         self.near: dict = {}  # row -> cells of the chunk and its margin
         self.numbers: Numbers | None = None  # of the chunk and its margin
         self.last = self.first - 1  # the last data row read so far: they run on without a gap
         self.every = 1  # rows show iterations 1, 1 + every, ...
+
+    def _aliases(self) -> dict:
+        """{(sheet, row, col): (None, row, col)}: the cells of other sheets that a cell down to the
+        first data row is a plain reference to (E8 = Weights!B2: weights kept on a sheet of their
+        own), so that a formula may refer to either and their number is known."""
+        aliases = {}
+        for r, cells in self.head.items():
+            for c, cell in cells.items():
+                if cell.formula is None or "!" not in cell.formula:
+                    continue
+                try:
+                    form = parse(cell.formula, r, c, self.names, self.name)
+                except FormulaError:
+                    continue
+                if len(form.refs) == 1 and form.refs[0].sheet is not None and form.key == form.refs[0].key():
+                    aliases.setdefault((form.refs[0].sheet, *form.refs[0].at(r, c)), (None, r, c))
+        return aliases
 
     # -- the cells held ------------------------------------------------------------------------
 
@@ -80,8 +99,12 @@ class Window:
         return self.near.get(row, self.head.get(row, {})).get(col, EMPTY)
 
     def value(self, row: int, col: int, sheet: str | None = None):
-        """A cell's value; None where it is empty, on another sheet or not held."""
-        return None if sheet not in (None, self.name) else self.cell(row, col).value
+        """A cell's value; None where it is empty, on another sheet (but an alias) or not held."""
+        if sheet not in (None, self.name):
+            if (sheet, row, col) not in self.aliases:
+                return None
+            _, row, col = self.aliases[(sheet, row, col)]
+        return self.cell(row, col).value
 
     def held(self, row: int) -> bool:
         return row <= self.first or row in self.near
@@ -160,7 +183,15 @@ class Window:
         another sheet, a cell before row 1 or column A, a row not held."""
         r = np.full(len(rows), ref.row) if ref.row_abs else rows + ref.row
         c = ref.col if ref.col_abs else col + ref.col
-        if ref.sheet not in (None, self.name) or c < 1:
+        if ref.sheet not in (None, self.name):
+            out = np.full(len(rows), np.nan)
+            for x in np.unique(r).tolist():  # the cells of another sheet that a first-row cell stands for
+                alias = self.aliases.get((ref.sheet, x, c))
+                if alias is not None:
+                    out[r == x] = self.fetch(ref._replace(sheet=None, row=alias[1], col=alias[2], row_abs=True,
+                                                          col_abs=True), rows[:1], col)[0]
+            return out
+        if c < 1:
             return np.full(len(rows), np.nan)
         V = self.numbers.V
         at = r - self.numbers.base

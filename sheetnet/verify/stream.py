@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import verify
-from ..grid import Sheet
+from .. import formats, verify
+from ..grid import Sheet, address
 from ..layout import Layout, networks
 from ..math.network import Problem
 from .compare import Findings
 from .formulas import Formulas
 from .recompute import Trace
-from .report import Report, Tolerance
+from .report import Note, Report, Tolerance
 from .sheet import MARGIN, Chunk, Window
 
 
@@ -20,17 +20,21 @@ def verify_file(path, sheet: str | None = None, tolerance: Tolerance = Tolerance
     the file read as it streams (memory does not grow with its rows)."""
     from ..layout.sheets import each_network
 
-    return each_network(path, sheet, lambda head, layout, problem: Check(head, layout, problem, tolerance))[0]
+    return each_network(path, sheet, lambda head, layout, problem: Check(head, layout, problem, tolerance,
+                                                                        formats.DefinedNames(path, head.name)))[0]
 
 
 def verify_book(book, sheet: str | None = None, tolerance: Tolerance = Tolerance()) -> list:
     """A Report for every network of a Book read whole, or for the one on the named sheet."""
-    return [verify_sheet(s, layout, problem, tolerance) for s, layout, problem in networks(book, sheet)]
+    return [verify_sheet(s, layout, problem, tolerance, formats.DefinedNames(book.path, s.name))
+            for s, layout, problem in networks(book, sheet)]
 
 
-def verify_sheet(sheet: Sheet, layout: Layout, problem: Problem, tolerance: Tolerance = Tolerance()) -> Report:
-    """Check one network's numbers and formulas; see the package's docstring."""
-    check = Check(sheet, layout, problem, tolerance)
+def verify_sheet(sheet: Sheet, layout: Layout, problem: Problem, tolerance: Tolerance = Tolerance(),
+                 names=None) -> Report:
+    """Check one network's numbers and formulas; see the package's docstring. names: the
+    workbook's named cells and ranges (formats.DefinedNames), if its formulas use any."""
+    check = Check(sheet, layout, problem, tolerance, names)
     for r in sorted(sheet.rows):
         if r >= layout.first_row:
             check.feed(r, sheet.rows[r])
@@ -41,9 +45,10 @@ class Check:
     """Verifying one network as its rows stream in: feed(row, cells) for each row from the first
     data row on, ascending, then finish() gives the Report."""
 
-    def __init__(self, head: Sheet, layout: Layout, problem: Problem, tolerance: Tolerance = Tolerance()):
+    def __init__(self, head: Sheet, layout: Layout, problem: Problem, tolerance: Tolerance = Tolerance(),
+                 names=None):
         self.layout, self.problem, self.tol = layout, problem, tolerance
-        self.window = Window(head, layout)
+        self.window = Window(head, layout, names)
         self.formulas = Formulas(self.window, tolerance)
         self.findings = Findings(self.window, self.formulas, tolerance)
         self.trace = Trace(problem, layout, tolerance)
@@ -76,8 +81,22 @@ class Check:
             sheet=self.window.name, sizes=layout.sizes, iterations=self.iterations, every=self.window.every,
             first_row=self.first, last_row=self.window.last, learning_rate=self.problem.network.lr,
             learning_rate_cell=layout.lr_address, tolerance=self.tol, formulas=f.formula_cells,
-            uncached=self.uncached, quantities=list(f.quantities.values()), failing=f.failing,
-            value_faults=f.value_faults, formula_faults=f.formula_faults, first=f.first_fault, faults=f.faults())
+            uncached=self.uncached, not_checked=self.formulas.not_checked, quantities=list(f.quantities.values()),
+            failing=f.failing, value_faults=f.value_faults, formula_faults=f.formula_faults, first=f.first_fault,
+            faults=f.faults(), unchecked=[self._note(j, i, *note[:3], self.formulas.forms[i].reason)
+                                          for (j, i), note in self.formulas.unchecked.items()],
+            warnings=[self._note(j, i, *note) for (j, i, _), note in self.formulas.warnings.items()])
+
+    def _note(self, j: int, i: int, first: int, last: int, count: int, message: str) -> Note:
+        """A Note of cells down column j holding formula i, rows first to last."""
+        column, window = self.window.columns[j], self.window
+        cell = address(first, column.col) + (f":{address(last, column.col)}" if last > first else "")
+        if count != last - first + 1:
+            cell = address(first, column.col)
+        iterations = [1 + (r - self.first) * window.every for r in (first, last)]
+        what = column.describe() + (f", iteration {iterations[0]}" if last == first else
+                                    f", iterations {iterations[0]}-{iterations[1]}")
+        return Note(cell, what, self.formulas.forms[i].text(first), message, count)
 
     def _check(self, n: int, final: bool) -> None:
         """Check the first n pending data rows (all that are left when final)."""
