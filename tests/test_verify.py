@@ -376,6 +376,18 @@ def test_train_then_verify(original, tmp_path):
             assert sheetnet("verify", out, "--sheet", n["sheet"]).returncode == 0
 
 
+def test_a_converged_network_of_every_kth_iteration_verifies(tmp_path):
+    """The original's 2-2-2 learns its one sample: from iteration ~800 on its weights stay within
+    the tolerance of each other, and from ~990 on they do not change at all. Rows of every 1,000th
+    iteration are shown by any K whose weights the second row shows exactly; the first K whose
+    weights are only close (798) gave deltas 1e-15 apart, and verify failed a right sheet."""
+    path = tmp_path / "converged.xlsx"
+    write(path, [Run("S", Layout((2, 2, 2)), ORIGINAL_2_2_2, 1_000_000, every=1000)])
+    report = report_of(path, "S")
+    assert report.ok, report.text()
+    assert report.every > 900 and report.last_row - report.first_row + 1 == 1001
+
+
 def test_a_sheet_of_every_kth_iteration_verifies(tmp_path):
     """sheetnet train --log-every K writes numbers of iterations 1, 1 + K, ... and n; verify finds K and n."""
     path = tmp_path / "every.xlsx"

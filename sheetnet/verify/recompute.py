@@ -40,14 +40,23 @@ class Trace:
 
     def logged(self, second: np.ndarray, most: int = 100_000) -> int:
         """The K of rows that show iterations 1, 1 + K, 1 + 2K, ... (sheetnet train --log-every K),
-        found from the second row's weights; 1 when none up to `most` fits."""
+        found from the second row's weights: of the iterations up to `most` whose weights it
+        shows, the one it shows most exactly (a network that has converged shows the same weights,
+        within the tolerance, for many iterations); 1 when none fits."""
         w = second[self.weights]
         flat = lambda it: np.concatenate([m.ravel() for m in it.W[1:]])  # noqa: E731
+        found, least = 1, np.inf
         for k, it in enumerate(train(self.problem, most + 1)):
             # One weight first: a scalar test rules out almost every iteration cheaply.
             if k and self.tol.close(it.W[1][0, 0], w[0])[0] and self.tol.close(flat(it), w).all():
-                return k
-        return 1
+                miss = np.abs(flat(it) - w).sum()
+                if miss < least:
+                    found, least = k, miss
+                if miss == 0:
+                    break
+            elif least < np.inf:  # past the iterations whose weights the row shows
+                break
+        return found
 
     def last_logged(self, found: np.ndarray, guess: int) -> tuple:
         """(iteration, its numbers in the network's columns) of the last row of a sheet of every
