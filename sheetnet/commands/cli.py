@@ -108,15 +108,23 @@ def cmd_explain(args) -> Outcome:
     return Outcome(0, explain.markdown(found) if args.markdown else explain.text(found))
 
 
-def _tolerance(text: str) -> float:
-    """A tolerance from the command line: a finite number of at least 0."""
-    try:
-        t = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number, not {text!r}") from None
-    if not (t >= 0 and math.isfinite(t)):
-        raise argparse.ArgumentTypeError(f"must be a finite number of at least 0, not {text}")
-    return t
+def _finite(above_zero: bool):
+    """An argparse type: a finite number above 0, or of at least 0."""
+    wanted = "a finite number " + ("above 0" if above_zero else "of at least 0")
+
+    def number(text: str) -> float:
+        try:
+            x = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a number, not {text!r}") from None
+        if not (math.isfinite(x) and (x > 0 if above_zero else x >= 0)):
+            raise argparse.ArgumentTypeError(f"must be {wanted}, not {text}")
+        return x
+
+    return number
+
+
+_tolerance, _learning_rate = _finite(above_zero=False), _finite(above_zero=True)
 
 
 def cmd_template(args) -> Outcome:
@@ -149,17 +157,6 @@ def cmd_sweep(args) -> Outcome:
     return Outcome(0, f"{net.name}: {net.shape} network, {args.iterations:,} iterations at "
                       f"{len(swept.curves)} learning rates\n{sweep.table(swept.curves)}\nwrote {out} (the "
                       f"comparison and its chart on '{swept.sheet}')")
-
-
-def _learning_rate(text: str) -> float:
-    """A learning rate from the command line: a finite number above 0."""
-    try:
-        lr = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number, not {text!r}") from None
-    if not (lr > 0 and math.isfinite(lr)):
-        raise argparse.ArgumentTypeError(f"must be a finite number above 0, not {text}")
-    return lr
 
 
 def parser() -> argparse.ArgumentParser:
