@@ -545,6 +545,7 @@ class XlsxRows(Rows):
         self.xlsx = xlsx
         self.numbers: dict = {}  # column letters -> number, for the few columns a sheet has
         self.columns: dict = {}  # column numbers -> their Columns, shared by the rows
+        self.spans: dict = {}  # a row's column letters -> (their numbers, their Columns or None), see _span
 
     def clean(self, reader) -> bool:
         # Cells an array formula covers take the reader's callbacks, which give them its element.
@@ -563,6 +564,18 @@ class XlsxRows(Rows):
             col = self.numbers[letters] = column_number(letters)
         return col
 
+    def _span(self, letters: tuple) -> tuple:
+        """The column numbers of a row's cells from their letters, and their Columns where they
+        ascend (None otherwise): the rows of a sheet share a few such runs of letters, each
+        looked up once."""
+        found = self.spans.get(letters)
+        if found is None:
+            if len(self.spans) > 1000:  # a file whose every row differs: keep memory bounded
+                self.spans.clear()
+            cols = [self._column(at) for at in letters]
+            found = self.spans[letters] = (cols, self._columns(cols) if cols == sorted(set(cols)) else None)
+        return found
+
     def _numbers(self, reader, letters, digits, kinds, formulas, values) -> bool:
         """The common row, all at once: numbers with or without formulas, in one row of the
         sheet. False, having changed nothing, for any other row."""
@@ -577,8 +590,9 @@ class XlsxRows(Rows):
             for at in letters:
                 col = self._column(at) if at else col + 1
                 cols.append(col)
+            columns = self._columns(cols) if cols == sorted(set(cols)) else None
         elif digits.count(str(row)) == n:
-            cols = list(map(self._column, letters))
+            cols, columns = self._span(tuple(letters))
         else:
             return False
         if row > xlsx.MAX_ROWS or max(cols) > xlsx.MAX_COLS:
@@ -591,8 +605,8 @@ class XlsxRows(Rows):
         if reader.budget[0] > xlsx.MAX_CELLS:
             raise SheetnetError(f"more than {xlsx.MAX_CELLS:,} cells")
         rows = reader.sheet.rows
-        if row not in rows and cols == sorted(set(cols)):  # a new row, its columns in order: one Row
-            rows[row] = Row(self._columns(cols), numbers, SEP.join([f or "" for f in formulas]))
+        if row not in rows and columns is not None:  # a new row, its columns in order: one Row
+            rows[row] = Row(columns, numbers, SEP.join([f or "" for f in formulas]))
         else:
             reader.sheet.editable(row).update((c, Cell(v, f or None)) for c, v, f in zip(cols, numbers, formulas))
         reader.col = cols[-1]
