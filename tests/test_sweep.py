@@ -16,7 +16,8 @@ from pypdf import PdfReader
 
 from sheetnet import formats
 from sheetnet.commands.output import Run, write
-from sheetnet.commands.sweep import FRACTIONS, scan
+from sheetnet.commands.sweep import FRACTIONS, scan, sweep
+from sheetnet.errors import SheetnetError
 from sheetnet.layout import Kind, Layout
 from sheetnet.math.network import Network, Problem, history
 from sheetnet.math.template import ORIGINAL_2_2_2, random_problem
@@ -213,3 +214,27 @@ def test_the_api_sweeps_as_the_command_does(swept, tmp_path):
         assert ours.sheet(name).rows.keys() == theirs.sheet(name).rows.keys()
     with pytest.raises(sheetnet.SheetnetError, match="learning rates must be positive"):
         sheetnet.sweep(tmp_path / "bad.xlsx", sheetnet.open(source)["Sheet1"], [0.5, -1], N)
+
+
+def test_a_network_whose_cost_is_zero_sweeps_on_a_linear_axis(tmp_path):
+    # Weights 0 and targets 0.5: every output is σ(0) = 0.5, the cost exactly 0 at every iteration.
+    W = [None, np.zeros((2, 3)), np.zeros((2, 3))]
+    source = workbook(tmp_path / "in.xlsx", Problem(Network(W, 0.5), np.array([0.1, 0.9]), np.array([0.5, 0.5])))
+    out = tmp_path / "out.xlsx"
+    result = sheetnet("sweep", source, "--lr", 0.5, 2, "-n", 30, "-o", out, "--json")
+    assert result.returncode == 0, result.stderr
+    assert [e["outcome"] for e in json.loads(result.stdout)["rates"]] == ["stays: the cost does not change"] * 2
+    [chart] = load_workbook(out)["Sheet1 sweep"]._charts
+    assert chart.y_axis.scaling.logBase is None  # a logarithmic axis has no room for 0
+
+
+def test_refused_before_any_training(tmp_path):
+    source = workbook(tmp_path / "in.xlsx", ORIGINAL_2_2_2)
+    result = sheetnet("sweep", source, "--lr", 1, 2, "-n", 2_000_000, "-o", tmp_path / "out.xlsx")
+    assert result.returncode == 2 and "--log-every K" in result.stderr, result.stderr
+    assert not (tmp_path / "out.xlsx").exists()
+    # Numbers that leave float64 in the first iteration: nothing to write at that γ.
+    problem = Problem(ORIGINAL_2_2_2.network, ORIGINAL_2_2_2.inputs, np.array([1e300, 0.4]))
+    with pytest.raises(SheetnetError, match="the numbers overflow in iteration 1"):
+        sweep(tmp_path / "o.xlsx", "S", Layout((2, 2, 2)), problem, [0.5], 5, 1, "")
+    assert not (tmp_path / "o.xlsx").exists()

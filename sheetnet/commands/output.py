@@ -50,11 +50,11 @@ def chunks(run: Run):
             ks, rows = list(itertools.islice(numbers, len(h.C))), run.layout.matrix(h)
             finite = np.isfinite(rows).all(axis=1)
             if not finite.all():
-                raise _overflow(run, ks[int(np.argmin(finite))])
+                raise overflow(run, ks[int(np.argmin(finite))])
             yield ks, h, rows
             k = ks[-1]
     except OverflowError:  # the float code's exp
-        raise _overflow(run, k + 1) from None
+        raise overflow(run, k + 1) from None
 
 
 @dataclass
@@ -194,7 +194,7 @@ def write_network(w, result: Written, rows: _Rows, progress: bool = False) -> No
             bar.update(ks[-1])
 
 
-def _overflow(run: Run, k: int) -> SheetnetError:
+def overflow(run: Run, k: int) -> SheetnetError:
     return SheetnetError(f"the numbers overflow {'in' if run.every == 1 else 'by'} iteration {k}: this network "
                          "cannot be trained in float64 (make the inputs, weights or learning rate smaller)",
                          sheet=run.name)

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .. import formats
 from ..grid import fresh_name
 from ..layout import Layout, comparison
 from ..math.network import Network, Problem, count_logged, histories
-from .output import CHUNK_ROWS, Run, write
+from .output import CHUNK_ROWS, Run, check_rows, overflow, write
 
 FRACTIONS = (1e-3, 1e-6)  # of the first cost: the comparison says when the cost first falls below each
 
@@ -91,17 +92,20 @@ def sweep(out, name: str, layout: Layout, problem: Problem, rates: list, n: int,
           progress: bool = False) -> tuple[list, str]:
     """Write the sweep of the network on sheet `name` to out: the Curve of each rate, and the
     comparison sheet's name."""
+    check_rows(out, formats.writer(out), Run(name, layout, problem, n, every=every))  # before any training
     curves = [scan(Problem(Network(problem.network.W, lr), problem.inputs, problem.T), n, layout) for lr in rates]
     taken = [name]
     runs = []
     for curve in curves:
+        if curve.n == 0:  # not even the first iteration: its sheet would have no row
+            raise overflow(Run(name, layout, problem, n, every=every), 1)
         curve.sheet = fresh_name(f"{name} {curve.name}", taken)
         taken.append(curve.sheet)
         runs.append(Run(curve.sheet, layout, Problem(Network(problem.network.W, curve.lr), problem.inputs, problem.T),
                         curve.n, note=f"{note} Learning rate γ = {curve.lr!r}.", every=every))
         curve.rows = count_logged(curve.n, every)
     sheet = fresh_name(name, taken, comparison.SUFFIX)
-    write(out, runs, progress, before=(sheet, lambda w: comparison.write(w, sheet, name, curves, runs, FRACTIONS)))
+    write(out, runs, progress, before=(sheet, lambda w: comparison.write(w, sheet, name, curves, runs, n, FRACTIONS)))
     return curves, sheet
 
 

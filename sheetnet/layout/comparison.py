@@ -21,9 +21,9 @@ WIDTHS = (14, 10, 22, 11, 20, 20)
 CHART_WIDTH = 220.0  # millimetres: room for the legend beside the curves
 
 
-def write(w, name: str, source: str, curves: list, runs: list, fractions: tuple) -> None:
-    """Write the comparison of the sweep of sheet `source` as sheet `name` of writer w: curves are
-    the Curves of the runs (commands.sweep), in the same order."""
+def write(w, name: str, source: str, curves: list, runs: list, n: int, fractions: tuple) -> None:
+    """Write the comparison of the sweep of sheet `source`, n iterations at each rate, as sheet
+    `name` of writer w: curves are the Curves of the runs (commands.sweep), in the same order."""
     head = HEAD + tuple(f"Below {f:g} of the first cost at iteration" for f in fractions) + ("Outcome",)
     rows = [([f"Learning-rate sweep of sheet '{source}'"], ["title"]),
             ([f"One network sheet per learning rate γ, each trained from {source}'s first row. The costs are "
@@ -42,7 +42,7 @@ def write(w, name: str, source: str, curves: list, runs: list, fractions: tuple)
         series.append(Series(curve.sheet, cost_range(layout, curve.rows), curve.name, (name, f"A{r}")))
     x_title = "Iteration" if runs[0].every == 1 else f"Row (one for every {runs[0].every:,}th iteration)"
     bounds = log_bounds(min(c.lowest for c in curves), runs[0].problem.T)
-    chart = Chart(f"Cost at each learning rate, {runs[0].n:,} iterations", tuple(series),
+    chart = Chart(f"Cost at each learning rate, {n:,} iterations", tuple(series),
                   f"A{TABLE_ROW + len(curves) + 3}", x_title=x_title,
                   y_title="Cost C (log scale)" if bounds else "Cost C", log=bool(bounds), bounds=bounds,
                   width=CHART_WIDTH, height=CHART_HEIGHT)

@@ -125,7 +125,7 @@ def log_bounds(low: float, T) -> tuple[float, float] | None:
 
     Above: the largest cost outputs in (0, 1) allow, ½ Σ max(T², (1 − T)²). Below: a decade under low.
     """
-    if not low > 0:
+    if not (low > 0 and math.isfinite(low)):  # no cost above 0
         return None
     top = 0.5 * sum(max(t * t, (1 - t) ** 2) for t in T)
     return 10.0 ** (math.floor(math.log10(low)) - 1), 10.0 ** math.ceil(math.log10(top))
