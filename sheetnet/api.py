@@ -457,6 +457,7 @@ class Verification:
 
     source: str  # the file verified, or which trace
     reports: list[Report]
+    of_file: bool = True  # a trace's text names no explain command: there is no file to explain
 
     @property
     def ok(self) -> bool:
@@ -470,7 +471,7 @@ class Verification:
 
     def text(self) -> str:
         """The report as `sheetnet verify` prints it."""
-        return checking.text(self.source, self.reports)
+        return checking.text(self.source, self.reports, explain=self.of_file)
 
     def as_dict(self) -> dict:
         """The report as `sheetnet verify --json` prints it, before it is JSON."""
@@ -484,13 +485,13 @@ class Verification:
 
 
 def check(target: PathLike | Trace, sheet: str | None = None, rtol: float = RTOL, atol: float = ATOL) -> Verification:
-    """(Not `verify`: that name is the package sheetnet.verify.) Whether every number (and formula) of a workbook's networks, or the one on sheet, follows
+    """Whether every number (and formula) of a workbook's networks, or the one on sheet, follows
     from its first data row by the note's backpropagation, as `sheetnet verify` says; or every
     number of a trace, laid out as its sheet would be (cells named as there). The tolerance is
-    numpy.isclose's: |a − b| ≤ atol + rtol·|b|."""
+    numpy.isclose's: |a − b| ≤ atol + rtol·|b|. (Not `verify`: that is the package sheetnet.verify.)"""
     tolerance = Tolerance(rtol, atol)
     if isinstance(target, Trace):
-        return Verification(f"trace of {target.network.name!r}", [_verify_trace(target, tolerance)])
+        return Verification(f"trace of {target.network.name!r}", [_verify_trace(target, tolerance)], of_file=False)
     return Verification(str(target), checking.verify_file(Path(target), sheet, tolerance))
 
 

@@ -208,7 +208,7 @@ def test_check_finds_where_a_trace_goes_wrong():
     assert first.found == wrong.delta[1][0, j] != pytest.approx(first.expected, rel=1e-6)
     assert {q.name for q in report.quantities} >= {"δ(1)", "W(1)", "C"}
     assert found.as_dict()["networks"][0]["first_failure"]["cell"] == first.cell
-    assert found.text().startswith(f"trace of {net.name!r}: fails")
+    assert found.text().startswith(f"trace of {net.name!r}: fails") and "sheetnet explain" not in found.text()
 
 
 def test_check_says_what_the_verify_command_says(tmp_path):

@@ -209,11 +209,15 @@ def test_json_holds_the_same_content(written):
 def test_a_sheet_of_every_kth_iteration(tmp_path):
     path = tmp_path / "logged.xlsx"
     layout = Layout((2, 2, 2))
-    write(path, [Run("Net", layout, ORIGINAL_2_2_2, 50, every=7)])
+    write(path, [Run("Net", layout, ORIGINAL_2_2_2, 250, every=7)])
     e = explain(path, "E10")
     assert e.iteration == 15 and e.equation is None and "every 7th iteration" in text(e)
     assert close(e.recomputed, recomputed(ORIGINAL_2_2_2, layout, 15)[layout.columns.index(layout.at(Kind.WEIGHT, 1))])
     assert close(e.cached, e.recomputed)
+    # The last row holds the last iteration, 250, off the grid of 7 (1, 8, ..., 246).
+    last = explain(path, "AA44")
+    assert last.iteration == 250 and close(last.cached, last.recomputed)
+    assert close(last.recomputed, recomputed(ORIGINAL_2_2_2, layout, 250)[layout.columns.index(layout.at(Kind.COST, 2))])
 
 
 def test_explain_stops_reading_a_sheet_after_the_cells_next_row(tmp_path, monkeypatch):

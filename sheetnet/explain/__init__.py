@@ -15,6 +15,7 @@ renderings as text, Markdown (equations in LaTeX) and JSON-ready data.
 
 from __future__ import annotations
 
+from .. import formats
 from ..errors import SheetnetError
 from ..formats import MAX_COLS, MAX_ROWS
 from ..grid import Sheet, parse_address
@@ -66,7 +67,7 @@ class _Reading:
 
     def __init__(self, path: str, head: Sheet, layout: Layout, problem: Problem, row: int, col: int):
         self.path, self.head, self.layout, self.problem, self.row, self.col = path, head, layout, problem, row, col
-        self.check = Check(head, layout, problem)
+        self.check = Check(head, layout, problem, names=formats.DefinedNames(path, head.name))
         self.check.findings.watch = (row, col)
         self.last = max(row, layout.first_row) + 1  # the next row holds cells the cell feeds
         self.rows: dict = {}

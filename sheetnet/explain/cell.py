@@ -135,7 +135,9 @@ def _verified(report: Report, fault: Fault | None) -> dict:
 
 def _network_cell(held: Held, layout: Layout, problem: Problem, report: Report, c: Column, row: int) -> dict:
     every, first = report.every, layout.first_row
-    k = 1 + (row - first) * every
+    # A sheet of every K-th iteration ends with the last iteration, off the grid of K.
+    iteration = lambda r: report.iterations if r == report.last_row else 1 + (r - first) * every  # noqa: E731
+    k = iteration(row)
     layered = c.kind in (Kind.WEIGHT, Kind.ACTIVATION, Kind.DELTA, Kind.CHANGE)
     what = c.describe() + (f", {layer_name(layout, c.layer)}" if layered else "") + f", iteration {k:,}"
     if c.kind == Kind.WEIGHT and row > first and every == 1:
@@ -153,7 +155,7 @@ def _network_cell(held: Held, layout: Layout, problem: Problem, report: Report, 
         # A weight's update subtracts the gradient of the row above; the first row's is its own.
         at = row - 1 if c.kind == Kind.WEIGHT and rule is not None and every == 1 else row
         explained_chain = chain(layout, c, at, held.number)
-        chain_about = f"in row {at} (iteration {1 + (at - first) * every:,})"
+        chain_about = f"in row {at} (iteration {iteration(at):,})"
         if c.kind == Kind.WEIGHT:
             chain_about += (", the gradient this update subtracts" if at < row else
                             ", the gradient of this iteration, which the next row's update subtracts")

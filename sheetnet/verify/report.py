@@ -232,14 +232,15 @@ def document(path, reports: list) -> dict:
                     "not_checked": sum(r.not_checked for r in reports), "networks": [r.as_dict() for r in reports]})
 
 
-def text(path, reports: list) -> str:
-    """The reports of a workbook as text, one block per network."""
+def text(path, reports: list, explain: bool = True) -> str:
+    """The reports of a workbook as text, one block per network; with explain, the command that
+    explains a failing network's first failing cell."""
     failing = [r.sheet for r in reports if not r.ok]
     verdict = "every network verifies" if not failing else "fails: " + ", ".join(map(repr, failing))
     unchecked = sum(r.not_checked for r in reports)
     if unchecked:
         verdict += f" ({unchecked:,} formula{'s' if unchecked > 1 else ''} not checked)"
-    return "\n".join([f"{path}: {verdict}"] + [r.text() + _explain(path, r) for r in reports])
+    return "\n".join([f"{path}: {verdict}"] + [r.text() + (_explain(path, r) if explain else "") for r in reports])
 
 
 def _explain(path, report: Report) -> str:
