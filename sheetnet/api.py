@@ -504,7 +504,8 @@ def _verify_trace(trace: Trace, tolerance: Tolerance) -> Report:
     first = dict(zip((c.col for c in layout.columns), map(Cell, trace.numbers[0].tolist())))
     head.rows[layout.first_row] = first | {layout.lr_col: Cell(trace.network.lr)}
     try:
-        check = Check(head, *find(head), tolerance)  # the first row read as a sheet's, as a file's would be
+        # The first row read as a sheet's, as a file's would be; the rows are the trace's iterations.
+        check = Check(head, *find(head), tolerance, every=trace.every)
     except SheetnetError as e:
         raise e.located(file=trace.network.source) from None
     check.feed(layout.first_row, head.rows[layout.first_row])

@@ -323,3 +323,12 @@ def test_the_api_is_typed_and_documented():
         assert thing.__doc__, name
         if callable(thing) and not isinstance(thing, type):
             assert "return" in thing.__annotations__, name
+
+
+def test_check_takes_a_traces_own_every():
+    """A trace knows its K: check takes it rather than guessing it from the numbers (a guess
+    searches K up to 100,000), and trains only about a million iterations ahead of the rows."""
+    net = sheetnet.Network.fresh((2, 2, 2))
+    slow = sheetnet.Network(net.W, net.inputs, net.T, 1e-4)  # learns slowly: every row differs
+    found = sheetnet.check(slow.train(600_001, every=150_000, progress=False))
+    assert found.ok and (found.reports[0].every, found.reports[0].iterations) == (150_000, 600_001)

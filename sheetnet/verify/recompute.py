@@ -11,6 +11,9 @@ from ..math.network import Network, Problem, histories, history, train
 from .report import Tolerance
 
 
+AHEAD = 1_000_000  # iterations the recomputation may train past the rows read
+
+
 class Trace:
     """The recomputation's numbers of the network's columns, one row per logged iteration (1,
     1 + every, ...), taken a chunk at a time as the check goes down the sheet."""
@@ -24,7 +27,9 @@ class Trace:
         """Start again from iteration 1, one row for every every-th iteration."""
         self.every = every
         most = 1 + formats.MAX_ROWS * every  # no sheet holds more rows
-        self.chunks = histories(self.problem, most, every, verify.CHUNK)
+        # Trained a chunk ahead of the rows read: of a sheet of every K-th iteration, a chunk of
+        # about a million iterations, however few rows that is (a sheet may end after 11).
+        self.chunks = histories(self.problem, most, every, max(1, min(verify.CHUNK, AHEAD // every)))
         self.left = np.zeros((0, len(self.layout.columns)))
 
     def take(self, n: int) -> np.ndarray:
