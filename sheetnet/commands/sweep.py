@@ -92,17 +92,19 @@ def sweep(out, name: str, layout: Layout, problem: Problem, rates: list, n: int,
           progress: bool = False) -> tuple[list, str]:
     """Write the sweep of the network on sheet `name` to out: the Curve of each rate, and the
     comparison sheet's name."""
-    check_rows(out, formats.writer(out), Run(name, layout, problem, n, every=every))  # before any training
-    curves = [scan(Problem(Network(problem.network.W, lr), problem.inputs, problem.T), n, layout) for lr in rates]
+    asked = Run(name, layout, problem, n, every=every)
+    check_rows(out, formats.writer(out), asked)  # before any training
+    problems = [Problem(Network(problem.network.W, lr), problem.inputs, problem.T) for lr in rates]
+    curves = [scan(rated, n, layout) for rated in problems]
     taken = [name]
     runs = []
-    for curve in curves:
+    for curve, rated in zip(curves, problems):
         if curve.n == 0:  # not even the first iteration: its sheet would have no row
-            raise overflow(Run(name, layout, problem, n, every=every), 1)
+            raise overflow(asked, 1)
         curve.sheet = fresh_name(f"{name} {curve.name}", taken)
         taken.append(curve.sheet)
-        runs.append(Run(curve.sheet, layout, Problem(Network(problem.network.W, curve.lr), problem.inputs, problem.T),
-                        curve.n, note=f"{note} Learning rate γ = {curve.lr!r}.", every=every))
+        runs.append(Run(curve.sheet, layout, rated, curve.n, note=f"{note} Learning rate γ = {curve.lr!r}.",
+                        every=every))
         curve.rows = count_logged(curve.n, every)
     sheet = fresh_name(name, taken, comparison.SUFFIX)
     write(out, runs, progress, before=(sheet, lambda w: comparison.write(w, sheet, name, curves, runs, n, FRACTIONS)))
