@@ -85,6 +85,14 @@ def test_the_comparison_holds_each_curve(swept):
 
 
 @pytest.mark.parametrize("suffix", [".ods", ".xlsx"])
+def test_a_sweep_verifies_network_by_network(swept, suffix):
+    path, doc = swept[suffix]
+    result = sheetnet("verify", path, "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert [n["sheet"] for n in json.loads(result.stdout)["networks"]] == [e["sheet"] for e in doc["rates"]]
+
+
+@pytest.mark.parametrize("suffix", [".ods", ".xlsx"])
 def test_libreoffice_recalculates_the_comparison_and_its_lines(swept, tmp_path, suffix):
     path, doc = swept[suffix]
     ours, theirs = formats.read(path), formats.read(convert(path, tmp_path, suffix[1:]))

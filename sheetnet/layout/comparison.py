@@ -15,7 +15,8 @@ from .look import cost_range
 from .summary import CHART_HEIGHT, log_bounds
 
 SUFFIX = " sweep"
-HEAD = ("Learning rate", "γ", "Sheet", "Iterations", "Cost, first iteration", "Cost, final iteration")
+# No 'Learning rate' label: a reader would take the sheet for a network (as the summary's has none).
+HEAD = ("Curve", "γ (the learning rate)", "Sheet", "Iterations", "Cost, first iteration", "Cost, final iteration")
 TABLE_ROW = 4  # the table's labels; a row per γ below them
 WIDTHS = (14, 10, 22, 11, 20, 20)
 CHART_WIDTH = 220.0  # millimetres: room for the legend beside the curves
