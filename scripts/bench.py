@@ -398,7 +398,7 @@ def bench_long(folder: Path, args, table: Table) -> None:
 def bench_api(folder: Path, args, table: Table) -> None:
     """The API's training into a Trace: a long one keeping every 1,000th iteration against the
     command's --log-every run above, and a full trace of N iterations, whose memory is its arrays'."""
-    print(f"\n[6] the Python API: Network.train into a Trace (each a process of its own, start included)")
+    print("\n[6] the Python API: Network.train into a Trace (each a process of its own, start included)")
     every = 1000
     command = next(r for r in table.rows if r[0] == f"sheetnet train --log-every {args.every:,}")
     r = run([sys.executable, "-c", API_TRAINING, args.long_n, every])

@@ -4,7 +4,7 @@
     trace = sheetnet.open("Simple_Neural_Net.ods")["Sheet1"].train(995)
 """
 
-from .api import Network, Saved, Swept, Trace, Verification, Workbook, check, open, sweep, write
+from .api import Network, Saved, Swept, Trace, Verification, Workbook, check, open, sweep, write  # noqa: F401 (open: see __all__)
 from .errors import SheetnetError
 from .verify.report import Fault, Report
 

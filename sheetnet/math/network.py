@@ -1,4 +1,4 @@
-"""The note's backpropagation for any n0-n1-...-nL sigmoid network, one training sample.
+"""The note's backpropagation for any n0-n1-...-nL sigmoid network.
 
 Names follow the note: ``a[l]`` are the activations of layer l (``a[0]`` the inputs),
 ``A(a)`` appends the bias neuron's 1, ``W[l]`` is W^(l) with shape (n_l, n_{l-1}+1) and
@@ -15,6 +15,8 @@ from array import array
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from .data import Dataset
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
@@ -52,11 +54,13 @@ class Network:
 
 @dataclass
 class Problem:
-    """A network with the one sample it is trained on: the first data row of a sheet."""
+    """A network with what it is trained on: the one sample of the first data row (inputs, T),
+    or a dataset (data), whose sample of the first iteration inputs and T then are."""
 
     network: Network
     inputs: np.ndarray  # a^(0)
     T: np.ndarray  # targets
+    data: Dataset | None = None
 
     @property
     def sizes(self) -> tuple[int, ...]:

@@ -10,7 +10,6 @@ from ..layout import Kind, Layout
 from ..math.network import Network, Problem, histories, history, train
 from .report import Tolerance
 
-
 AHEAD = 1_000_000  # iterations the recomputation may train past the rows read
 
 
