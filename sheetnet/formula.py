@@ -19,17 +19,19 @@ Two evaluators. A formula of the functions in :data:`FUNCTIONS` whose ranges sta
 them (the note's formulas, and whatever sheetnet writes) is compiled to numpy and evaluates whole
 columns at once. Any other (SUMPRODUCT, SUMXMY2, MMULT, IF, ranges in arithmetic as array
 formulas have them, ...) is evaluated by the ``formulas`` package, a maintained implementation
-of some 600 spreadsheet functions, one point at a time: it costs about 0.8 s to load (once per
-process, and only when such a formula is met), 1.6 ms to compile a formula and 0.3 ms per
-evaluation, where numpy evaluates a column of 8,192 rows in about 0.1 ms. So verify runs it on
-random probes and on sampled rows of the sheet, once per distinct formula, never on every row
-(see :mod:`sheetnet.verify.formulas`). A formula of a function neither implements has a Form
+of some 600 spreadsheet functions, one point at a time: it costs about 0.05 s to load (once per
+process, and only when such a formula is met: its parser and the modules of the functions used;
+another 0.5 s for scipy's statistics, which only its statistical functions such as MAX or
+AVERAGE take), 1.6 ms to compile a formula and 0.3 ms per evaluation, where numpy evaluates a
+column of 8,192 rows in about 0.1 ms. So verify runs it on random probes and on sampled rows
+of the sheet, once per distinct formula, never on every row (see :mod:`sheetnet.verify.formulas`). A formula of a function neither implements has a Form
 all the same, without a function: its :attr:`Form.reason` says why it cannot be evaluated.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib
 import math
 import operator
 import re
@@ -535,15 +537,55 @@ _POSITIONAL = {"INDIRECT": "it builds its references from text", "OFFSET": "it m
 _MAX_LIBRARY_COLUMNS = 16384  # operands are laid side by side on the package's own grid
 
 
+# The formulas package's function modules that import scipy's statistics as they load (about 0.45 s
+# of the package's 0.5 s): looked in last, only for a function the others lack.
+_HEAVY = (".stat", ".comp")
+
+
+class _Functions:
+    """The formulas package's functions by name, as its get_functions() gives them, each of its
+    function modules imported at the first name that the modules imported so far lack (the
+    package's own table imports them all, scipy's statistics among them, at the first formula)."""
+
+    def __init__(self, package):
+        self.package = package  # formulas.functions
+        self.waiting = sorted(package.SUBMODULES, key=lambda m: m in _HEAVY)  # stable: the package's order
+        self.loaded: dict = {}
+        self.table = dict(package.FUNCTIONS)
+
+    def get(self, name: str):
+        """The function named (upper case), or None if the package has none."""
+        while name not in self.table and self.waiting:
+            module = self.waiting.pop(0)
+            self.loaded[module] = importlib.import_module(module, self.package.__name__).FUNCTIONS
+            # As get_functions merges them: a later module's name over an earlier one's, its own last.
+            self.table = {}
+            for m in self.package.SUBMODULES:
+                self.table.update(self.loaded.get(m, {}))
+            self.table.update(self.package.FUNCTIONS)
+        return self.table.get(name)
+
+
 @functools.cache
 def _library():
-    """(the formulas package, the names of the functions it implements), or None without it.
-    Loading it takes about 0.8 s; it happens at the first formula that needs it."""
+    """(a formulas package Parser whose formulas take their functions from a _Functions, that
+    _Functions), or None without the package."""
     try:
-        import formulas
+        import formulas.functions
+        from formulas.parser import Parser
+        from formulas.tokens.function import Function
     except ImportError:
         return None
-    return formulas, frozenset(formulas.get_functions())
+    functions = _Functions(formulas.functions)
+
+    class Call(Function):
+        def compile(self):  # Function.compile looks the name up in get_functions(): every module
+            return functions.get(self.name.upper())
+
+    class Lazy(Parser):
+        filters = [Call if f is Function else f for f in Parser.filters]
+
+    return Lazy, functions
 
 
 def _unsupported(postfix: list) -> str | None:
@@ -557,7 +599,7 @@ def _unsupported(postfix: list) -> str | None:
     library = _library() if calls else None
     if calls and library is None:
         return f"it uses {calls[0]}, which needs the formulas package (pip install formulas)"
-    unknown = [name for name in calls if name not in library[1]]
+    unknown = [name for name in calls if library[1].get(name) is None]
     if unknown:
         return f"unknown function {unknown[0]}: neither sheetnet nor the formulas package implements it"
     return None
@@ -607,11 +649,11 @@ def _library_source(postfix: list) -> tuple:
 def _library_function(source: str, operands: list | None):
     """fn(*values of refs) for the formulas package's compiled formula; numbers or equal arrays
     in, a number or an array out (NaN where it gives an error or text)."""
-    formulas, _ = _library()
+    parser, _ = _library()
     if operands is None:
         raise FormulaError("it refers to more cells than the formulas package can be given")
     try:
-        compiled = formulas.Parser().ast("=" + source)[1].compile()
+        compiled = parser().ast("=" + source)[1].compile()
         where = {place: k for k, (place, *_) in enumerate(operands)}
         order = [operands[where[name]][1:] for name in compiled.inputs]
     except Exception as e:  # the package's own errors: anything it cannot read

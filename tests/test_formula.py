@@ -4,6 +4,7 @@ garbage, and deep formulas in workbooks given to the command."""
 import functools
 import shutil
 import subprocess
+import sys
 
 import corpus as C
 import numpy as np
@@ -176,6 +177,45 @@ def test_the_formulas_package_evaluates_what_numpy_does_not_compile(text, value)
     assert float(form.evaluate(args)) == pytest.approx(value)
     column = form.evaluate([np.array([v, v]) for v in args])
     assert column.tolist() == pytest.approx([value, value])
+
+
+# The formulas of the issue's spellings, which the formulas package evaluates, and what they give
+# on A1..B2 = 1, 2, 3, 4 (from a cell in row 5, column 5).
+_PACKAGE_ONLY = """
+import sys
+from sheetnet.formula import parse
+cells = {(None, 1, 1): 1.0, (None, 1, 2): 2.0, (None, 2, 1): 3.0, (None, 2, 2): 4.0}
+def value(text):
+    form = parse(text, 5, 5)
+    return float(form.evaluate([cells[(ref.sheet, *ref.at(5, 5))] for ref in form.refs]))
+print(value("SUMPRODUCT(A1:B1,A2:B2)+SUMXMY2(A1:B1,A2:B2)+INDEX(MMULT(A1:B1,TRANSPOSE(A2:B2)),1,1)+IF(A1<B1,1,0)"))
+print("scipy.stats" in sys.modules, "formulas.functions.stat" in sys.modules)
+print(value("MAX(A1:B2)+SUMSQ(A1:B1)"))
+print("formulas.functions.stat" in sys.modules)
+"""
+
+
+def test_the_formulas_package_loads_only_the_function_modules_a_formula_needs():
+    """SUMPRODUCT, SUMXMY2, MMULT, INDEX and IF take neither scipy nor the package's statistics
+    (half a second to load); MAX, which is among those, takes them when a formula needs it."""
+    result = subprocess.run([sys.executable, "-c", _PACKAGE_ONLY], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n") == ["31.0", "False False", "9.0", "True", ""]
+
+
+def test_functions_are_looked_up_as_the_package_has_them():
+    """Every function of the formulas package is the package's own, each looked up from a fresh
+    table (its modules imported as names need them); a name it lacks is None."""
+    import formulas
+    from formulas import functions as package
+
+    from sheetnet.formula import _Functions
+
+    table = formulas.get_functions()
+    assert len(table) > 600
+    for name, function in table.items():
+        assert _Functions(package).get(name) is function, name
+    assert _Functions(package).get("SERIESSUM") is None
 
 
 def test_names_are_resolved_and_unknown_functions_are_not_evaluated():
