@@ -223,6 +223,47 @@ def many_xlsx_sheets(n: int) -> str:
     return f'<?xml version="1.0"?>\n<workbook {XLSX_NS}><sheets>{listed}</sheets></workbook>'
 
 
+ARRAY_LAST_ROW = 1 << 20  # where the array formulas below end: the sheet's last row
+ARRAY_COVERED = 4  # cells right of each anchor, covered by the arrays anchored in the rows above
+
+
+def array_diagonal(n: int, overlapping: bool = False) -> list:
+    """[(row, anchor column, [covered columns])] of n array formulas one column wide, anchored in
+    rows 1..n, each reaching the sheet's last row: from column n leftwards, one column a row, the
+    cells right of each anchor covered by the arrays of the rows above (n of them live at the end,
+    none sharing a cell); or, overlapping, all anchored in column A."""
+    if overlapping:
+        return [(r, 1, []) for r in range(1, n + 1)]
+    return [(r, n + 1 - r, list(range(n + 2 - r, n + 2 - r + min(ARRAY_COVERED, r - 1)))) for r in range(1, n + 1)]
+
+
+def array_formulas_ods(n: int, overlapping: bool = False) -> str:
+    """content.xml of one table 'S' holding array_diagonal(n, overlapping), each array's formula
+    A1*2, every cell holding 1."""
+    rows = []
+    for r, col, covered in array_diagonal(n, overlapping):
+        before = f'<table:table-cell table:number-columns-repeated="{col - 1}"/>' if col > 1 else ""
+        anchor = ('<table:table-cell table:formula="of:=[.A1]*2" table:number-matrix-columns-spanned="1" '
+                  f'table:number-matrix-rows-spanned="{ARRAY_LAST_ROW - r + 1}" office:value-type="float" '
+                  'office:value="1"/>')
+        rows.append(f"<table:table-row>{before}{anchor}"
+                    + '<table:table-cell office:value-type="float" office:value="1"/>' * len(covered)
+                    + "</table:table-row>")
+    return (f"<?xml version=\"1.0\"?>\n<office:document-content {ODS_NS}><office:body><office:spreadsheet>"
+            f'<table:table table:name="S">{"".join(rows)}</table:table>'
+            "</office:spreadsheet></office:body></office:document-content>")
+
+
+def array_formulas_xlsx(n: int, overlapping: bool = False) -> str:
+    """A worksheet part holding array_diagonal(n, overlapping), as array_formulas_ods."""
+    rows = []
+    for r, col, covered in array_diagonal(n, overlapping):
+        at = address(r, col)
+        rows.append(f'<row r="{r}"><c r="{at}"><f t="array" ref="{at}:{address(ARRAY_LAST_ROW, col)}">A1*2</f>'
+                    "<v>1</v></c>" + "".join(f'<c r="{address(r, c)}"><v>1</v></c>' for c in covered) + "</row>")
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n<worksheet {XLSX_NS}><sheetData>{"".join(rows)}</sheetData></worksheet>'
+
+
 # -- hostile zips -------------------------------------------------------------------------------
 
 def declared_size(path: Path, member: str, size: int) -> Path:

@@ -12,6 +12,7 @@ array formulas and all.
 from __future__ import annotations
 
 import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -133,6 +134,30 @@ def build(variant: Variant, folder: Path) -> dict:
                + "</office:spreadsheet></office:body></office:document-content>")
     source = ods(folder / f"{variant.name}.ods", content=content)
     return {"ods": convert(source, folder / "ods", "ods"), "xlsx": convert(source, folder / "xlsx", "xlsx")}
+
+
+# A cell of a number and no formula as LibreOffice writes it, and a run of two or more equal ones.
+_EQUAL_CELLS = re.compile(rb'(<table:table-cell office:value-type="float" office:value="[^"]*" '
+                          rb'calcext:value-type="float"><text:p>[^<]*</text:p></table:table-cell>)\1+')
+
+
+def repeat_equal_cells(source: Path, out: Path) -> tuple[Path, int]:
+    """(out, how many runs): the .ods source with every run of equal cells without formulas written
+    as one cell repeated by table:number-columns-repeated, as LibreOffice writes equal cells but not
+    those of an array formula (another program may)."""
+    runs = 0
+
+    def repeat(m: re.Match) -> bytes:
+        nonlocal runs
+        runs += 1
+        count = len(m.group(0)) // len(m.group(1))
+        return m.group(1).replace(b"<table:table-cell ", b'<table:table-cell table:number-columns-repeated="%d" ' % count, 1)
+
+    with zipfile.ZipFile(source) as z, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as w:
+        for info in z.infolist():
+            data = z.read(info)
+            w.writestr(info, _EQUAL_CELLS.sub(repeat, data) if info.filename == "content.xml" else data)
+    return out, runs
 
 
 def _of_address(neutral: str) -> str:

@@ -621,6 +621,44 @@ def test_hostile_file_is_refused(tmp_path, case):
     assert not (tmp_path / "x.ods").exists()
 
 
+# -- array formulas: each cell finds its own at once, however many there are ----------------------------
+
+# Array formulas live together at the end (a column each): a reader that went through them for each
+# row or cell, as one did, takes minutes over them; one that finds a cell's by bisection, a second.
+ARRAYS = 16_000
+OVERLAPPING = 50_000  # array formulas anchored in column A, each over the one above
+
+
+def _arrays(folder: Path, kind: str, n: int, overlapping: bool = False) -> Path:
+    if kind == "ods":
+        return C.ods(folder / "arrays.ods", content=C.array_formulas_ods(n, overlapping))
+    return C.xlsx(folder / "arrays.xlsx", sheets={"S": {}},
+                  parts={"xl/worksheets/sheet1.xml": C.array_formulas_xlsx(n, overlapping)})
+
+
+@pytest.mark.parametrize("kind", ["ods", "xlsx"])
+def test_thousands_of_array_formulas_are_read_each_cell_as_its_element(tmp_path, kind):
+    [sheet] = formats.read(_arrays(tmp_path, kind, ARRAYS)).sheets
+    found = {r: {c: (cell.value, cell.formula) for c, cell in cells.items()} for r, cells in sheet.rows.items()}
+    # The anchor is element (1, 1) of its array; the k-th cell right of it, element (k + 1, 1) of the
+    # array anchored k rows above.
+    assert found == {r: {col: (1.0, "INDEX(A1*2,1,1)"), **{c: (1.0, f"INDEX(A1*2,{k + 2},1)")
+                                                          for k, c in enumerate(covered)}}
+                     for r, col, covered in C.array_diagonal(ARRAYS)}
+
+
+@pytest.mark.parametrize("kind", ["ods", "xlsx"])
+def test_overlapping_array_formulas_are_refused(tmp_path, kind):
+    source = _arrays(tmp_path, kind, OVERLAPPING, overlapping=True)
+    said = ("sheet 'S', cell A2: the array formula of A2:A1048576 overlaps the one of A1:A1048576: a cell "
+            "belongs to one array formula at most")
+    with pytest.raises(SheetnetError) as refused:
+        formats.read(source)
+    assert str(refused.value) == f"{source}, {said}"
+    result = run("train", source, "-o", "x.ods", cwd=tmp_path, memory=MEMORY, timeout=60)
+    one_line_error(result, source.name, said)
+
+
 def test_libreoffices_trailing_repeats_are_not_hostile(original):
     """LibreOffice ends a sheet with empty rows and columns repeated to the sheet's limits."""
     assert b'table:number-rows-repeated="1048375"' in zipfile.ZipFile(original).read("content.xml")

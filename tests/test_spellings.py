@@ -10,6 +10,7 @@ import subprocess
 import pytest
 import spellings as S
 
+from sheetnet import formats
 from sheetnet.layout import Kind, Layout
 from sheetnet.verify import verify_file
 from sheetnet.verify.report import Fault, Report, Tolerance
@@ -63,6 +64,53 @@ def test_the_issues_rewrites_pass_the_command(built):
     result = sheetnet("verify", path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.startswith(f"{path}: every network verifies\n")
+
+
+# -- array formulas whose cells are repeated by a count -------------------------------------------------
+
+def test_each_cell_an_array_formula_covers_reads_as_its_own_element(tmp_path):
+    """Cells repeated by table:number-columns-repeated or in rows repeated by number-rows-repeated,
+    covered by an array formula or anchoring one each, read each as the element of its own array."""
+    def row(cells, repeat=1):
+        return (f'<table:table-row table:number-rows-repeated="{repeat}">' if repeat > 1 else "<table:table-row>") \
+            + "<table:table-cell/>" + cells + "</table:table-row>"
+
+    def covered(count):
+        return (f'<table:covered-table-cell table:number-columns-repeated="{count}" office:value-type="float" '
+                'office:value="1"/>')
+
+    def anchor(formula, cols, rows, count=1):
+        return (f'<table:table-cell table:number-columns-repeated="{count}" table:formula="{formula}" '
+                f'table:number-matrix-columns-spanned="{cols}" table:number-matrix-rows-spanned="{rows}" '
+                'office:value-type="float" office:value="1"/>')
+
+    rows = [row(""), row(anchor("of:=[.D1:.F3]*2", 3, 3) + covered(2)), row(covered(3), repeat=2),
+            row(anchor("of:=[.A1:.A2]", 1, 2, count=2)), row(covered(2)),
+            row(anchor("of:=[.A1:.B1]", 2, 1) + covered(1), repeat=2)]
+    content = (f'<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content {S.NS}><office:body>'
+               f'<office:spreadsheet><table:table table:name="S">{"".join(rows)}</table:table>'
+               "</office:spreadsheet></office:body></office:document-content>")
+    [sheet] = formats.read(S.ods(tmp_path / "arrays.ods", content=content)).sheets
+    found = {r: {c: (cell.value, cell.formula) for c, cell in cells.items()} for r, cells in sheet.rows.items()}
+    big = {r: {c: (1.0, f"INDEX(D1:F3*2,{r - 1},{c - 1})") for c in (2, 3, 4)} for r in (2, 3, 4)}
+    column = {r: {c: (1.0, f"INDEX(A1:A2,{r - 4},1)") for c in (2, 3)} for r in (5, 6)}  # two arrays, B5:B6 and C5:C6
+    wide = {r: {c: (1.0, f"INDEX(A1:B1,1,{c - 1})") for c in (2, 3)} for r in (7, 8)}  # B7:C7, and B8:C8
+    assert found == big | column | wide
+
+
+def test_an_array_formula_whose_cells_are_repeated_by_a_count_verifies(built, tmp_path):
+    """The MMULT spelling of a 3-2-1 network whose inputs and weights are equal: each weight update's
+    array holds three equal numbers, written as one cell and one repeated twice; each is checked as
+    its own element (the second and third are w_j1 and w_j2, not w_j1 twice)."""
+    equal = {(FIRST, col): f"{first}{FIRST}" for first, cols in (("C", (4, 5)), ("F", (7, 8)), ("J", (11, 12)))
+             for col in cols}
+    variant = S.Variant("mmult-repeated", sizes=(3, 2, 1), spell=S.mmult, first_row=equal)
+    path, runs = S.repeat_equal_cells(built(variant)["ods"], tmp_path / "repeated.ods")
+    assert runs == 2 * (S.ROWS - 1)  # the updates of W(1)'s two rows, in every row after the first
+    [report] = verify_file(path)
+    assert report.ok, report.text()
+    assert report.not_checked == 0 and not report.warnings, report.text()
+    assert report.formulas >= S.ROWS * len(report.quantities)
 
 
 # -- mistakes, in each spelling ------------------------------------------------------------------------

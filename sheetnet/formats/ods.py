@@ -14,6 +14,7 @@ from ..errors import SheetnetError
 from ..expression import OPENFORMULA
 from ..grid import Cell, sheet_name_problem
 from . import MAX_COLS, MAX_ROWS, MAX_SHEETS, fastrows, ods_look
+from ._arrays import Arrays
 from ._deflate import Member
 from ._rowformat import RowCompiler, Value, escaped
 from ._xml import escape
@@ -79,10 +80,12 @@ class _Reader:
         self.repeated = 0
         self.row_cells = None
         self.row_repeat = 1
-        self.cell = None  # [value_type, value, formula, repeat, texts] of the cell being read
+        self.cell = None  # [value_type, attrs, formula, repeat, texts] of the cell being read
         self.paragraphs = None
         self.skip = 0  # depth inside annotations, whose text is not the cell's
-        self.arrays: list = []  # array formulas whose cells are still to come (see array_cell)
+        self.arrays = Arrays(None)  # the sheet's array formulas whose cells are still to come
+        self.anchors: list = []  # (column, rows, columns, formula) of the arrays anchored in the row
+        self.covered: list = []  # (column, value) of the row's cells that an array formula covers
 
     @property
     def dropped(self) -> bool:
@@ -116,14 +119,19 @@ class _Reader:
             self.sheet = attrs.get(TABLE + "name", f"Sheet{self.index + 1}")
             self.events.append((self.index, self.sheet, 0, None))
             self.row = 0
+            self.arrays = Arrays(self.sheet)
 
     def array(self, attrs) -> None:
-        """An array formula's first cell: the formula and the cells it covers, rows and columns."""
+        """An array formula's first cell: the formula and the cells it covers, rows and columns;
+        a cell repeated by a count anchors one in each of its copies."""
         w = _count(attrs.get(TABLE + "number-matrix-columns-spanned"), MAX_COLS, "array columns")
         h = _count(attrs.get(TABLE + "number-matrix-rows-spanned"), MAX_ROWS, "array rows")
         if w * h > 1:
-            self.arrays.append((self.row + 1, self.col + 1, h, w, from_openformula(self.cell[2])))
-            self.cell[2] = None  # given by array_cell, as to the cells it covers
+            formula = from_openformula(self.cell[2])
+            for col in range(self.col + 1, self.col + 1 + self.cell[3]):
+                self.arrays.add(self.row + 1, col, h, w, formula)
+                self.anchors.append((col, h, w, formula))
+            self.cell[2] = None  # each cell's element, as the cells it covers
 
     def text(self, data):
         if self.cell is not None and self.cell[4] and not self.skip:
@@ -138,24 +146,31 @@ class _Reader:
             self._end_row()
         elif name == TABLE + "table":
             self.sheet = None
-            self.arrays = []
+            self.arrays = Arrays(None)
 
     def _end_cell(self):
         value_type, attrs, formula, repeat, paragraphs = self.cell
         self.cell = None
         value = _value(value_type, attrs, paragraphs)
         formula = from_openformula(formula) if formula else None
-        if formula is None and self.arrays:
-            formula = array_cell(self.arrays, self.row + 1, self.col + 1)
-        if value is not None or formula is not None:
-            cell = Cell(value, formula)
-            self.cells += repeat * self.row_repeat
+        first, last = self.col + 1, self.col + repeat
+        # The cells an array formula covers (its anchor too; LibreOffice writes them as table cells
+        # with their numbers) each take their own element, repeated or not.
+        covered = self.arrays.covered(self.row + 1, first, last) if formula is None and self.arrays else []
+        made = repeat if value is not None or formula is not None else len(covered)
+        if made:
+            self.cells += made * self.row_repeat
             if self.cells > MAX_CELLS:
                 raise SheetnetError(f"more than {MAX_CELLS:,} cells")
-            if repeat * self.row_repeat > 1:
-                self._count_repeats(repeat * self.row_repeat - 1)
-            for k in range(repeat):
-                self.row_cells[self.col + 1 + k] = cell
+            if made * self.row_repeat > 1:
+                self._count_repeats(made * self.row_repeat - 1)
+            if value is not None or formula is not None:
+                cell = Cell(value, formula)
+                for col in range(first, last + 1):
+                    self.row_cells[col] = cell
+            for col, element in covered:
+                self.row_cells[col] = Cell(value, element)
+            self.covered += [(col, value) for col, _ in covered]
         self.col += repeat
         if self.col > MAX_COLS:
             raise SheetnetError(f"a row of more than {MAX_COLS:,} columns")
@@ -168,25 +183,31 @@ class _Reader:
 
     def _end_row(self):
         row_cells, self.row_cells = self.row_cells, None  # until the next row starts: cells need a row
-        if self.arrays:
-            self.arrays = [a for a in self.arrays if a[0] + a[2] - 1 > self.row + self.row_repeat]
+        anchors, covered, self.anchors, self.covered = self.anchors, self.covered, [], []
         if self.sheet is None:
             return
         if row_cells and not self.dropped:
             for k in range(self.row_repeat):
-                self.events.append((self.index, self.sheet, self.row + 1 + k, row_cells if k == 0 else dict(row_cells)))
+                self.events.append((self.index, self.sheet, self.row + 1 + k,
+                                    row_cells if k == 0 else self._copy(row_cells, self.row + 1 + k, anchors, covered)))
         self.row += self.row_repeat
         if self.row > MAX_ROWS:
             raise SheetnetError(f"sheet {self.sheet!r} has more than {MAX_ROWS:,} rows")
+        self.arrays.retire(self.row + 1)
 
-
-def array_cell(arrays: list, row: int, col: int) -> str | None:
-    """The formula of a cell an array formula covers, (first row, first column, rows, columns,
-    formula) each: its element, INDEX(formula,i,j), which computes the number the cell shows."""
-    for r0, c0, h, w, formula in arrays:
-        if r0 <= row < r0 + h and c0 <= col < c0 + w:
-            return f"INDEX({formula},{row - r0 + 1},{col - c0 + 1})"
-    return None
+    def _copy(self, cells: dict, row: int, anchors: list, covered: list) -> dict:
+        """The cells of a row repeated by a count, as row `row` holds them: its array formulas'
+        anchors anchor arrays of their own there, and the cells arrays cover take that row's elements."""
+        for col, h, w, formula in anchors:
+            self.arrays.add(row, col, h, w, formula)
+        cells = dict(cells)
+        for col, value in covered:
+            element = self.arrays.formula(row, col)
+            if element is None and value is None:
+                del cells[col]
+            else:
+                cells[col] = Cell(value, element)
+        return cells
 
 
 def _count(text, limit: int, what: str) -> int:

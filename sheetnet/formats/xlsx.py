@@ -13,11 +13,12 @@ import zipfile
 from ..errors import SheetnetError
 from ..grid import SHEET_NAME_LIMIT, Cell, Sheet, column_letters, parse_address, sheet_name_problem
 from . import MAX_COLS, MAX_ROWS, MAX_SHEETS, fastrows, xlsx_look
+from ._arrays import Arrays
 from ._deflate import Member
 from ._rowformat import RowCompiler, Value, escaped
 from ._xml import escape, parse
 from ._zip import open_zip
-from .ods import MAX_CELLS, array_cell
+from .ods import MAX_CELLS
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -111,7 +112,7 @@ class _SheetReader:
         self.row = 0
         self.col = 0
         self.given = 0  # the rows up to this one have been taken (see done)
-        self.arrays: list = []  # array formulas whose cells are still to come (see ods.array_cell)
+        self.arrays = Arrays(sheet.name)  # the array formulas whose cells are still to come
 
     def done(self, index: int, everything: bool = False) -> list:
         """The events of the rows read completely (all of them, at the part's end), taken out of the sheet."""
@@ -151,8 +152,7 @@ class _SheetReader:
 
     def start_row(self, row: int) -> None:
         self.row, self.col = row, 0
-        if self.arrays:
-            self.arrays = [a for a in self.arrays if a[0] + a[2] > row]
+        self.arrays.retire(row)
 
     def end(self, name):
         # A <v>, <f> or <c> nested where it does not belong ends without its start's state.
@@ -182,7 +182,7 @@ class _SheetReader:
 
     def _formula(self, row, col, fattrs):
         if fattrs is None:
-            return array_cell(self.arrays, row, col) if self.arrays else None
+            return self.arrays.formula(row, col) if self.arrays else None
         formula = self.formula or None
         if fattrs.get("t") == "array" and formula and ":" in (fattrs.get("ref") or ""):
             try:
@@ -191,8 +191,8 @@ class _SheetReader:
                 raise SheetnetError(f"bad array formula range {fattrs['ref']!r}") from None
             if (r0, c0) == (row, col) and r1 >= r0 and c1 >= c0:
                 within(r1, c1)
-                self.arrays.append((r0, c0, r1 - r0 + 1, c1 - c0 + 1, formula))
-                return array_cell(self.arrays, row, col)
+                self.arrays.add(r0, c0, r1 - r0 + 1, c1 - c0 + 1, formula)
+                return self.arrays.formula(row, col)
         if fattrs.get("t") == "shared" and fattrs.get("si") is not None:
             si = fattrs["si"]
             if formula:
