@@ -26,6 +26,7 @@ from libreoffice import convert
 from sheetnet import formats
 from sheetnet.commands.output import Run, write
 from sheetnet.errors import SheetnetError
+from sheetnet.formats import ods
 from sheetnet.grid import fresh_name
 from sheetnet.layout import Layout, networks
 from sheetnet.math.network import Network, Problem, train
@@ -657,6 +658,43 @@ def test_overlapping_array_formulas_are_refused(tmp_path, kind):
     assert str(refused.value) == f"{source}, {said}"
     result = run("train", source, "-o", "x.ods", cwd=tmp_path, memory=MEMORY, timeout=60)
     one_line_error(result, source.name, said)
+
+
+# -- the scan for named ranges: a tag of any length costs its length -----------------------------------
+
+class _Pieces:
+    """A binary stream that gives its pieces one by one, whatever read is asked: gigabytes of XML
+    without holding them."""
+
+    def __init__(self, pieces):
+        self.pieces = iter(pieces)
+
+    def read(self, size: int = -1) -> bytes:
+        return next(self.pieces, b"")
+
+
+def _named_ranges_around(filler: bytes, count: int, long: int) -> _Pieces:
+    """content.xml of a sheet whose only cell holds an attribute of `count` fillers, then three
+    named ranges: lr, w with an attribute of `count` fillers, v with one `long` bytes long; the
+    fillers a piece each, the markup around them cut in pieces of 5 bytes."""
+    head = (f'<?xml version="1.0"?>\n<office:document-content {C.ODS_NS}><office:body><office:spreadsheet>'
+            '<table:table table:name="Sheet1"><table:table-row><table:table-cell office:value-type="string" x="')
+    names = ('"/></table:table-row></table:table><table:named-expressions><table:named-range table:name="lr" '
+             'table:base-cell-address="$Sheet1.$A$8" table:cell-range-address="$Sheet1.$A$8"/>'
+             '<table:named-range table:name="w" table:cell-range-address="$Sheet1.$E$8:.$F$8" y="')
+    tail = (f'"/><table:named-range table:name="v" table:cell-range-address="$Sheet1.$G$8" y="{"v" * long}"/>'
+            "</table:named-expressions></office:spreadsheet></office:body></office:document-content>")
+    cut = lambda text: [text[k:k + 5].encode() for k in range(0, len(text), 5)]  # noqa: E731
+    return _Pieces([*cut(head), *[filler] * count, *cut(names), *[filler] * count, *cut(tail)])
+
+
+def test_names_are_found_around_tags_of_gigabytes():
+    """A cell's tag of 4 GB is passed over a megabyte at a time, nothing of it kept (a scan that held
+    it and searched it again at each megabyte would go through some 8 petabytes), and so is a named
+    range's tag as long, which names nothing then; the names before and after it are found, one
+    of them in a tag of 64 kB cut every 5 bytes."""
+    names = ods.scan_names(_named_ranges_around(b"a" * (1 << 20), 4096, 1 << 16))
+    assert names == {"LR": "Sheet1!$A$8", "V": "Sheet1!$G$8"}
 
 
 def test_libreoffices_trailing_repeats_are_not_hostile(original):

@@ -251,6 +251,12 @@ def stream(path, control):
 
 
 _NAMED = re.compile(rb'<table:table(?=[\s>])[^>]*>|</table:table>|<table:named-(?:range|expression)(?=[\s/>])[^>]*>')
+# The start of a tag _NAMED may match, and how many bytes of a tag tell whether it is one.
+_WANTED = re.compile(rb'<(?:table:table[\s>]|/table:table>|table:named-(?:range|expression)[\s/>])')
+_TELLS = len(b"<table:named-expression ")
+# A table's or a named range's tag runs to a few hundred bytes: one longer than this is passed
+# over as the tags not looked for are, so that what the scan holds stays bounded.
+_LONGEST_TAG = 1 << 20
 _ATTRIBUTE = re.compile(rb'([\w:.-]+)="([^"]*)"')
 
 
@@ -258,39 +264,56 @@ def defined_names(path, sheet: str | None = None) -> dict:
     """The workbook's named ranges and named expressions that name a cell or range (see
     formats.DefinedNames): content.xml scanned for them as it inflates (LibreOffice writes them
     after the sheets), a megabyte at a time, nothing of it kept."""
-    found: dict = {}
-    local: dict = {}
     with open_zip(path) as z:
         if "content.xml" not in z.namelist():
             return {}
         with z.open("content.xml") as part:
-            buffer, table = b"", None
-            while True:
-                chunk = part.read(1 << 20)
-                buffer += chunk
-                # Up to the last tag that the chunk leaves open; text without a tag is not kept.
-                start = buffer.rfind(b"<")
-                cut = start if chunk and start >= 0 and buffer.find(b">", start) < 0 else len(buffer)
-                if cut == 0 and chunk:
-                    continue
-                for m in _NAMED.finditer(buffer, 0, cut):
-                    tag = m.group(0)
-                    if tag == b"</table:table>":
-                        table = None
-                        continue
-                    attrs = {k.decode(): fastrows.unescape(v.decode("utf-8", "replace"))
-                             for k, v in _ATTRIBUTE.findall(tag)}
-                    if tag.startswith(b"<table:table"):
-                        table = attrs.get("table:name")
-                    elif table is None or table == sheet:
-                        name = attrs.get("table:name")
-                        target = attrs.get("table:cell-range-address")
-                        target = "[" + target + "]" if target else attrs.get("table:expression")
-                        if name and target:
-                            (found if table is None else local)[name.upper()] = from_openformula(target)
-                buffer = buffer[cut:]
-                if not chunk:
-                    break
+            return scan_names(part, sheet)
+
+
+def scan_names(part, sheet: str | None = None) -> dict:
+    """defined_names of the content.xml that the binary stream part gives. Each chunk is searched
+    once, with at most the tag the chunk before left open: a tag of any length costs its length,
+    and one that is none of those looked for (or longer than _LONGEST_TAG) is passed over, not kept."""
+    found: dict = {}
+    local: dict = {}
+    buffer, table, passing = bytearray(), None, False  # passing: inside a tag not looked for
+    while True:
+        chunk = part.read(1 << 20)
+        ended = not chunk
+        if passing:
+            end = chunk.find(b">")
+            if end < 0 and not ended:
+                continue
+            chunk, passing = chunk[end + 1:], False
+        held = len(buffer)  # a tag the chunk before left open, from its '<'
+        buffer += chunk
+        # Up to the last tag that the chunk leaves open; text without a tag is not kept.
+        start = buffer.rfind(b"<", held)
+        if start < 0 and held:
+            start = 0
+        cut = start if not ended and start >= 0 and buffer.find(b">", max(start, held)) < 0 else len(buffer)
+        for m in _NAMED.finditer(buffer, 0, cut):
+            tag = m.group(0)
+            if tag == b"</table:table>":
+                table = None
+                continue
+            attrs = {k.decode(): fastrows.unescape(v.decode("utf-8", "replace"))
+                     for k, v in _ATTRIBUTE.findall(tag)}
+            if tag.startswith(b"<table:table"):
+                table = attrs.get("table:name")
+            elif table is None or table == sheet:
+                name = attrs.get("table:name")
+                target = attrs.get("table:cell-range-address")
+                target = "[" + target + "]" if target else attrs.get("table:expression")
+                if name and target:
+                    (found if table is None else local)[name.upper()] = from_openformula(target)
+        del buffer[:cut]
+        if len(buffer) > _LONGEST_TAG or len(buffer) >= _TELLS and not _WANTED.match(buffer):
+            buffer.clear()
+            passing = True
+        if ended:
+            break
     return found | local
 
 
