@@ -272,7 +272,9 @@ class Form:
 
     key: str  # the formula in postfix order, references in R1C1-like form: equal for equal formulas
     refs: tuple  # Ref of every argument of fn, ranges expanded, in order of appearance
-    fn: object = field(repr=False)  # fn(*values of refs) -> number or numpy array; None: see reason
+    # fn(*values of refs) -> number or numpy array; None: see reason, or, reason None too, a
+    # formula of the formulas package that parse was asked not to make (its library=False)
+    fn: object = field(repr=False)
     pieces: tuple = field(repr=False, default=())  # the text, split around its relative row numbers
     slow: bool = False  # evaluated by the formulas package, a point at a time (see the module)
     reason: str | None = None  # why the formula cannot be evaluated, where fn is None
@@ -295,24 +297,29 @@ class Form:
         return "".join(p if isinstance(p, str) else str(row + p[0]) for p in self.pieces)
 
 
-_CACHE: dict = {}  # key -> Form: each distinct relative formula is made into a function once per process
+# key -> Form, by whether the formulas package made it: each distinct relative formula is made
+# into a function once per process, and kept up to a number (the package's cost about 35 KB each).
+_CACHE: dict = {False: {}, True: {}}
+_KEPT = {False: 100_000, True: 1_000}
 
 
-def parse(text: str, row: int, col: int, names=None, sheet: str | None = None) -> Form:
+def parse(text: str, row: int, col: int, names=None, sheet: str | None = None, library: bool = True) -> Form:
     """The Form of a formula standing in cell (row, col) of the sheet named `sheet`; raises
     FormulaError when unreadable. names: the workbook's named cells and ranges, NAME (upper
     case) -> the neutral text of an absolute reference or range ('Sheet1!$A$8'), or a mapping
-    that gives None for the names it does not know."""
+    that gives None for the names it does not know. library: False leaves a formula that only the
+    formulas package evaluates without its function (see Form.fn), unless the process has it made."""
     tokens = _tokens(text, row, col, sheet)
     if not tokens:
         raise FormulaError("the formula is empty")
     postfix = _postfix(tokens, _resolver(names, row, col, sheet))
     key = " ".join(_item_key(item) for item in postfix)
-    form = _CACHE.get(key)
+    form = _CACHE[False].get(key) or _CACHE[True].get(key)
     if form is None:
-        form = _make(key, postfix)
-        if len(_CACHE) < 100_000:
-            _CACHE[key] = form
+        form = _make(key, postfix, library)
+        kept = _CACHE[form.slow]
+        if len(kept) < _KEPT[form.slow] and (form.fn is not None or form.reason is not None):
+            kept[key] = form
     # The text of the same formula in another row: only relative row numbers change.
     pieces, pos = [], 0
     for t in tokens:
@@ -354,8 +361,9 @@ class _Names:
         self.get = resolve
 
 
-def _make(key: str, postfix: list) -> Form:
-    """The Form of a formula read, its function compiled by numpy or made by the formulas package."""
+def _make(key: str, postfix: list, library: bool) -> Form:
+    """The Form of a formula read, its function compiled by numpy or made by the formulas package
+    (if library)."""
     try:
         refs, code, depth = _program(postfix)
         return Form(key, tuple(refs), _function(code, len(refs), depth))
@@ -364,7 +372,7 @@ def _make(key: str, postfix: list) -> Form:
     refs, source, operands = _library_source(postfix)
     reason = _unsupported(postfix)
     fn = None
-    if reason is None:
+    if reason is None and library:
         try:
             fn = _library_function(source, operands)
         except FormulaError as e:

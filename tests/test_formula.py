@@ -218,6 +218,24 @@ def test_functions_are_looked_up_as_the_package_has_them():
     assert _Functions(package).get("SERIESSUM") is None
 
 
+def test_the_process_keeps_a_bounded_number_of_the_packages_formulas(monkeypatch):
+    """Each distinct formula is made once and kept, up to a number, fewer of the formulas package's
+    (about 35 KB each); one parse is asked not to make for the package is made later, when asked."""
+    from sheetnet import formula
+
+    monkeypatch.setattr(formula, "_CACHE", {False: {}, True: {}})
+    monkeypatch.setattr(formula, "_KEPT", {False: 100_000, True: 10})
+    for k in range(20):
+        assert parse(f"SUMSQ(A1:B1)+{k}", 5, 5).fn is not None
+        parse(f"A1*B1+{k}", 5, 5)
+    assert (len(formula._CACHE[False]), len(formula._CACHE[True])) == (20, 10)
+    formula._CACHE[True].clear()
+    put_off = parse("SUMSQ(A1:B1)+99", 5, 5, library=False)
+    assert put_off.slow and put_off.fn is None and put_off.reason is None and not formula._CACHE[True]
+    made = parse("SUMSQ(A1:B1)+99", 5, 5)
+    assert made.evaluate([1.0, 2.0]) == 104.0 and list(formula._CACHE[True]) == [made.key]
+
+
 def test_names_are_resolved_and_unknown_functions_are_not_evaluated():
     names = {"LR": "Sheet1!$A$8", "W": "$E$8:$F$8"}
     form = parse("E8-lr*SUM(w)", 9, 5, names, sheet="Sheet1")

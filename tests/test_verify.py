@@ -310,6 +310,26 @@ def test_a_formula_deleted_in_the_ods_grid(sheet1):
     assert report.first.expected_formula == "1/(1+EXP(-(C100*E100+D100*F100+G100)))"
 
 
+def test_distinct_formulas_past_the_packages_share_are_counted_not_checked(sheet1, monkeypatch):
+    """A cost written in every row as a formula of its own that only the formulas package evaluates:
+    the first MOST_SLOW are checked, the rest are counted as not checked, noted as one run, and
+    their numbers are still compared with the recomputation."""
+    from sheetnet.verify import formulas
+
+    monkeypatch.setattr(formulas, "MOST_SLOW", 100)
+    copy = type(sheet1)(sheet1.name, {r: dict(cells) for r, cells in sheet1.rows.items()})
+    for r in range(8, 8 + N):  # the same cost, spelled with a different constant in each row
+        copy.set(r, 27, Cell(sheet1.value(r, 27), f"SUMXMY2(U{r}:V{r},Y{r}:Z{r})/2+{r}*0"))
+    report = verify_sheet(copy, *find(copy))
+    assert report.ok and report.not_checked == N - 100, report.text()
+    [note] = report.unchecked
+    assert (note.cell, note.count, note.formula) == (f"AA108:AA{7 + N}", N - 100, "SUMXMY2(U108:V108,Y108:Z108)/2+108*0")
+    assert note.message.startswith("one of more than 100 distinct formulas on the sheet that only the formulas package")
+    copy.set(250, 27, Cell(sheet1.value(250, 27) * 2, copy.cell(250, 27).formula))
+    report = verify_sheet(copy, *find(copy))
+    assert not report.ok and report.first.cell == "AA250" and report.value_faults == 1, report.text()
+
+
 # -- the formula reader -----------------------------------------------------------------------------
 
 def test_the_same_formula_in_another_row_is_the_same_form():

@@ -14,11 +14,14 @@ formulas package evaluates (see sheetnet.formula), on a sample of at most SAMPLE
 and on every row only if one of them differs.
 
 A formula of a function no one implements is not checked: counted, with the reason, and its
-number is still compared with the recomputation. A formula that refers to the right cell by a
+number is still compared with the recomputation; so are the distinct formulas of a sheet for the
+formulas package past the first MOST_SLOW, each of which would cost its compilation. A formula that refers to the right cell by a
 relative reference where the note's is fixed (A8 for $A$8), or the reverse, computes the right
 number in its row but moves off it when filled down: it passes, with a warning naming it."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 
@@ -33,6 +36,11 @@ NO_FORMULA, UNREADABLE = -1, -2  # the ids of a cell without a formula, and of o
 _SAME_FUNCTION = 1e-9  # two formulas on the same random numbers: only rounding may differ
 SAMPLE = 8  # rows of a chunk on which a formula the formulas package evaluates is compared
 MOST_NOTES = 1000  # runs of cells not checked, and warnings, listed; the rest are counted
+# Distinct formulas of a sheet that the formulas package makes and evaluates. Each costs about
+# 35 KB and a few milliseconds, so that a sheet of a distinct one in every row would take minutes
+# and gigabytes; a network's sheet holds a few per column (a 10-10-10 network spelled with SUMPRODUCT
+# and IF throughout, a few hundred), and the ones past these are not checked.
+MOST_SLOW = 500
 
 
 class Formulas:
@@ -51,6 +59,10 @@ class Formulas:
         self.unchecked: dict = {}  # (column j, form i) -> [first row, last row, count]: not checked
         self.not_checked = 0  # cells whose formula is not checked
         self.warnings: dict = {}  # (column j, form i, reference) -> [first row, last row, count, message]
+        self.slow = 0  # distinct formulas made by the formulas package (see MOST_SLOW)
+        # The forms past MOST_SLOW are noted down each column as one: form -> the first of its column.
+        self.beyond: dict = {}
+        self.first_beyond: dict = {}  # column j -> its first form past MOST_SLOW
         # The formulas column j may hold in the first data row, candidates[True][j], or a later one.
         self.candidates = {first: [self._candidates(c, first) for c in window.columns] for first in (True, False)}
 
@@ -89,7 +101,7 @@ class Formulas:
                 form = self.last[j]
                 if form is None or form.text(r) != t:
                     try:
-                        form = parse(t, r, c, self.window.names, self.window.name)
+                        form = parse(t, r, c, self.window.names, self.window.name, library=self.slow < MOST_SLOW)
                     except FormulaError as e:
                         self.errors[(r, c)] = str(e)
                         row_ids.append(UNREADABLE)
@@ -103,9 +115,18 @@ class Formulas:
         return ids
 
     def _id(self, j: int, form: Form) -> int:
-        """The index of a column's form; the same relative formula in two columns reads differently."""
+        """The index of a column's form; the same relative formula in two columns reads differently.
+        A new one for the formulas package past the first MOST_SLOW is not checked."""
         found = self.index.get((j, form.key))
         if found is None:
+            if form.slow and form.reason is None:
+                if self.slow < MOST_SLOW:
+                    self.slow += 1
+                else:
+                    form = replace(form, fn=None, reason=f"one of more than {MOST_SLOW:,} distinct formulas on the "
+                                   f"sheet that only the formulas package evaluates, of which verify checks the "
+                                   f"first {MOST_SLOW:,} (each costs it about 35 KB and a few milliseconds)")
+                    self.beyond[len(self.forms)] = self.first_beyond.setdefault(j, len(self.forms))
             found = self.index[(j, form.key)] = len(self.forms)
             self.forms.append(form)
         return found
@@ -121,7 +142,7 @@ class Formulas:
             if i == NO_FORMULA and not self.holds_formulas:
                 continue
             if i >= 0 and self.forms[i].reason is not None:
-                self._note(self.unchecked, (j, int(i)), c.rows[sel])
+                self._note(self.unchecked, (j, self.beyond.get(int(i), int(i))), c.rows[sel])
                 self.not_checked += len(sel)
                 continue
             for n, expected in enumerate(self.candidates[first][j] if i >= 0 else ()):
