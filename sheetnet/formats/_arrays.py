@@ -16,8 +16,10 @@ class Arrays:
     No cell belongs to two array formulas (spreadsheets refuse that), so the ones that cover a
     row stand in disjoint runs of columns: they are kept sorted by first column, and a cell finds
     its array by bisection, however many there are. A file where two would share a cell is
-    refused at the second one's anchor. The rows are read in order; each array is retired once
-    the rows pass its last, so that every array costs a logarithm to add, find and retire."""
+    refused at the second one's anchor. The rows are read in order; each array is retired, from a
+    heap, once the rows pass its last. A cell costs a bisection however many arrays cover its row,
+    and an array a bisection and a move of the list (of at most a row's 16,384 columns) to add or
+    retire."""
 
     def __init__(self, sheet: str | None):
         self.sheet = sheet  # its name, for the error
