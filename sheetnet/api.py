@@ -38,7 +38,11 @@ from .commands.progress import Progress
 from .errors import SheetnetError
 from .grid import Cell, Columns, Row, Sheet, address, fresh_name, sheet_name_problem
 from .layout import Layout, find, networks
+from .layout.data import NAME as DATA_NAME
+from .layout.data import DataSheet
+from .layout.online import is_data_sheet
 from .layout.sheets import each_network
+from .math.data import Dataset
 from .math.network import Iteration, Problem, count_logged, logged, shape
 from .math.network import Network as Weights
 from .math.template import problem_for
@@ -55,10 +59,15 @@ class Network:
     ``Network(W=[W1, W2], inputs=[0.1, 0.9], T=[0.3, 0.4], lr=0.5)``: W(l) of shape
     (n_l, n_{l-1} + 1), the bias last (a leading None, as ``net.W`` has it, is allowed).
     ``source`` is the workbook it was read from, if any (:func:`open` sets it).
+
+    ``Network(W, data=sheetnet.Dataset.from_csv("xor.csv"))`` trains on a dataset's samples, one
+    per iteration (online): iteration k on sample ``data.samples(k)``; inputs and T are then the
+    first iteration's sample. ``first`` is the number of the first iteration (a network resumed
+    from a sheet's last row, see :meth:`Workbook.resume`, numbers its iterations on).
     """
 
-    def __init__(self, W: Sequence, inputs, T, lr: float = 0.5, name: str = "Sheet1", *,
-                 source: PathLike | None = None):
+    def __init__(self, W: Sequence, inputs=None, T=None, lr: float = 0.5, name: str = "Sheet1", *,
+                 source: PathLike | None = None, data: Dataset | None = None, first: int = 1):
         matrices = [np.array(w, dtype=float) for w in (W[1:] if len(W) and W[0] is None else W)]
         if not matrices or any(w.ndim != 2 for w in matrices):
             raise SheetnetError("W is W(1), ..., W(L): one matrix (rows j, columns i and the bias) per layer")
@@ -68,6 +77,13 @@ class Network:
             if w.shape != (sizes[l], sizes[l - 1] + 1):
                 raise SheetnetError(f"W({l}) has shape {w.shape}: a layer of {sizes[l]} after one of "
                                     f"{sizes[l - 1]} needs {(sizes[l], sizes[l - 1] + 1)} (the bias last)")
+        if data is not None:
+            if (data.n0, data.nL) != (sizes[0], sizes[-1]):
+                raise SheetnetError(f"the layers {shape(sizes)} take {sizes[0]} input(s) and {sizes[-1]} target(s), "
+                                    f"but the data's samples hold {data.n0} input(s) and {data.nL} target(s)")
+            inputs, T = data.X[data.samples(1)], data.T[data.samples(1)]
+        elif inputs is None or T is None:
+            raise SheetnetError("a network trains on inputs and targets T, or on a dataset (data=)")
         inputs, T = _vector(inputs, sizes[0], "the inputs a(0)"), _vector(T, sizes[-1], "the targets T")
         if not all(np.isfinite(x).all() for x in [*matrices, inputs, T]):
             raise SheetnetError("the weights, inputs and targets must be finite numbers")
@@ -76,17 +92,34 @@ class Network:
         problem = sheet_name_problem(name, longest=None)
         if problem:
             raise SheetnetError(problem)
-        self.problem = Problem(Weights([None, *matrices], float(lr)), inputs, T)
-        self.name = name
+        _positive(first, "first")
+        self.problem = Problem(Weights([None, *matrices], float(lr)), inputs, T, data)
+        self.name, self.first = name, first
         self.source = None if source is None else Path(source)
+        self.datasheet: DataSheet | None = None  # where its data sits in the workbook it was read from
 
     @classmethod
-    def fresh(cls, sizes: Sequence[int] = (2, 2, 2), seed: int | None = None, name: str = "Sheet1") -> Network:
+    def fresh(cls, sizes: Sequence[int] | None = None, seed: int | None = None, name: str = "Sheet1", *,
+              data: Dataset | None = None) -> Network:
         """The original's 2-2-2 network (sizes (2, 2, 2) without a seed), or a random one of these
-        sizes: weights in [-1, 1), inputs in [0, 1), targets in [0.1, 0.9); what `sheetnet template` writes."""
+        sizes: weights in [-1, 1), inputs in [0, 1), targets in [0.1, 0.9); what `sheetnet template` writes.
+        With data, it trains on the dataset's samples; sizes default to n0-2-nL of its samples."""
+        if sizes is None:
+            sizes = (2, 2, 2) if data is None else (data.n0, 2, data.nL)
         Layout(tuple(sizes))  # says what is wrong with the sizes
         p = problem_for(tuple(sizes), seed)
-        return cls(p.network.W, p.inputs, p.T, p.network.lr, name)
+        return cls(p.network.W, p.inputs, p.T, p.network.lr, name, data=data)
+
+    @property
+    def data(self) -> Dataset | None:
+        """The samples it trains on, one per iteration; None: the one sample inputs, T."""
+        return self.problem.data
+
+    def layout(self, changes: bool = True) -> Layout:
+        """Where it sits in a sheet sheetnet writes: online with its dataset (on a data sheet 'Data',
+        or where it was read from)."""
+        data = None if self.data is None else self.datasheet or DataSheet(DATA_NAME, self.data)
+        return Layout(self.sizes, changes=changes, data=data)
 
     @property
     def W(self) -> list:
@@ -122,7 +155,7 @@ class Network:
         interactive (a notebook, a terminal)."""
         _positive(n, "n")
         _positive(every, "every")
-        run = Run(self.name, Layout(self.sizes), self.problem, n, every=every)
+        run = Run(self.name, self.layout(), self.problem, n, every=every)
         numbers = np.empty((count_logged(n, every), len(run.layout.columns)))
         row = 0
         try:
@@ -162,7 +195,7 @@ class Trace:
         if count_logged(self.n, every) != len(numbers):
             raise SheetnetError(f"{len(numbers):,} rows cannot show iterations 1, {1 + every:,}, ... and {self.n:,} "
                                 f"({count_logged(self.n, every):,} rows)", sheet=network.name, file=network.source)
-        self.layout = Layout(network.sizes, changes=changes)  # where each quantity sits in the sheet written
+        self.layout = network.layout(changes)  # where each quantity sits in the sheet written
         it = self.layout.unpack(numbers)
         self.W, self.a, self.delta, self.change, self.C, self.T = it.W, it.a, it.delta, it.change, it.C, it.T
 
@@ -218,8 +251,11 @@ class Workbook:
     def __init__(self, path: Path, book, found: list):
         self.path, self._book = path, book
         self.sheets: list[str] = list(book.names)  # every sheet's name, in order
-        self.networks: list[Network] = [Network(p.network.W, p.inputs, p.T, p.network.lr, sheet.name, source=path)
-                                        for sheet, _, p in found]
+        self.networks: list[Network] = []
+        for sheet, layout, p in found:
+            net = Network(p.network.W, p.inputs, p.T, p.network.lr, sheet.name, source=path, data=p.data)
+            net.datasheet = layout.data
+            self.networks.append(net)
 
     def __getitem__(self, sheet: str) -> Network:
         for net in self.networks:
@@ -291,7 +327,7 @@ def open(path: PathLike, sheet: str | None = None) -> Workbook:  # noqa: A001 (s
     """Open a workbook (.ods, .xlsx, .xls) and find its networks, or the one on sheet. Only the
     first rows of each sheet are read (a network's first data row is all it needs)."""
     path = Path(path)
-    book = formats.read(path, head=True)
+    book = formats.read(path, head=True, whole=is_data_sheet)
     try:
         found = networks(book, sheet)
     except SheetnetError as e:
@@ -335,7 +371,7 @@ def write(path: PathLike, items: Network | Trace | Iterable[Network | Trace], n:
     check_output(path, [s for s in sources if s is not None], replace=True)
     if copy_of is not None and formats.suffix_of(copy_of.path, formats.READABLE) != path.suffix.lower():
         raise SheetnetError(f"a workbook is copied only into its own format ({copy_of.path.suffix})", file=path)
-    runs = [_run(item, name, n, every, note) for item, name in zip(items, _names(items, copy_of))]
+    runs = [_run(item, name, n, every, note, copy_of) for item, name in zip(items, _names(items, copy_of))]
     try:
         written, notes = write_runs(path, runs, progress=progress, copy_of=copy_of and copy_of._book)
     except SheetnetError as e:
@@ -398,7 +434,8 @@ def _network(item: Network | Trace) -> Network:
     return item.network if isinstance(item, Trace) else item
 
 
-def _run(item: Network | Trace, name: str, n: int | None, every: int, note: str | None) -> Run:
+def _run(item: Network | Trace, name: str, n: int | None, every: int, note: str | None,
+         copy_of: Workbook | None = None) -> Run:
     """The run that writes item as sheet name."""
     if isinstance(item, Trace):
         bad = ~np.isfinite(item.numbers)
@@ -417,10 +454,17 @@ def _run(item: Network | Trace, name: str, n: int | None, every: int, note: str 
         net, numbers = item, None
     if note is None:
         origin = f" from {net.source.name}, sheet {net.name}" if net.source else ""
-        note = (f"Trained by sheetnet{origin}: {n} iterations, " + _rows_note(n, every)
-                + ", from the first row's inputs, weights and targets.")
+        start = "the first row's inputs, weights and targets" if net.data is None else \
+            "the first row's weights, on the data sheet's samples, one per row"
+        note = f"Trained by sheetnet{origin}: {_iterations_note(net.first, n)}, " + _rows_note(n, every) + f", from {start}."
     changes = item.changes if isinstance(item, Trace) else True
-    return Run(name, Layout(net.sizes, changes=changes), net.problem, n, note, every, numbers)
+    # Into a copy of the workbook it was read from, its data sheet is the copy's own.
+    own = copy_of is not None and net.datasheet is not None and net.source == copy_of.path
+    return Run(name, net.layout(changes), net.problem, n, note, every, numbers, writes_data=not own, first=net.first)
+
+
+def _iterations_note(first: int, n: int) -> str:
+    return f"{n} iterations" if first == 1 else f"iterations {first:,} to {first + n - 1:,}"
 
 
 def _rows_note(n: int, every: int) -> str:

@@ -17,6 +17,7 @@ from .. import api, explain, formats, verify
 from ..errors import SheetnetError
 from ..grid import sheet_name_problem
 from ..layout.sheets import each_network
+from ..math.data import BUILT_IN, from_csv
 from . import report, sweep
 
 
@@ -130,13 +131,27 @@ _tolerance, _learning_rate = _finite(above_zero=False), _finite(above_zero=True)
 def cmd_template(args) -> Outcome:
     out = Path(args.output)
     api.check_output(out, [], args.force)
-    net = api.Network.fresh(args.layers, args.seed, args.name)
-    saved = api.write(out, net, args.iterations, progress=False,
-                      note="Change the inputs, targets, weights or learning rate in the first data row, "
+    if args.shuffle is not None and args.data is None:
+        raise SheetnetError("--shuffle orders the samples of --data")
+    data = None if args.data is None else _dataset(args.data, args.shuffle)
+    net = api.Network.fresh(args.layers, args.seed, args.name, data=data)
+    # A dataset's template shows one epoch, so that its order is in the sheet.
+    n = args.iterations or (1 if data is None else data.m)
+    change = "the inputs, targets" if data is None else "the samples on the data sheet, the"
+    saved = api.write(out, net, n, progress=False,
+                      note=f"Change {change} weights or learning rate in the first data row, "
                            "then run: sheetnet train THIS_FILE -n 1000 -o trained.ods")
     [written] = saved.written
-    return Outcome(0, f"wrote {out}: a {net.shape} network, {args.iterations} iteration(s), "
-                      f"cost {written.first_cost:.6g}")
+    on = "" if data is None else f" on {data.m} samples"
+    return Outcome(0, f"wrote {out}: a {net.shape} network{on}, {n} iteration(s), cost {written.first_cost:.6g}")
+
+
+def _dataset(name: str, shuffle: int | None) -> api.Dataset:
+    """The samples --data names: a built-in dataset (xor) or a .csv file, in the order --shuffle fixes."""
+    data = BUILT_IN.get(name.casefold()) if not Path(name).suffix else None
+    if data is None:
+        data = from_csv(name)
+    return api.Dataset.shuffled(data.X, data.T, shuffle)
 
 
 def cmd_sweep(args) -> Outcome:
@@ -188,11 +203,16 @@ def parser() -> argparse.ArgumentParser:
                        description="Write a workbook holding one network in the classic layout: the original "
                                    "2-2-2 network by default, seeded random weights, inputs and targets otherwise.")
     m.add_argument("output", metavar="OUT", help="the file to write: .ods, .xlsx or .csv")
-    m.add_argument("--layers", type=_positive_int, nargs="+", default=[2, 2, 2], metavar="N",
-                   help="neurons per layer, inputs first (default: 2 2 2)")
+    m.add_argument("--layers", type=_positive_int, nargs="+", metavar="N",
+                   help="neurons per layer, inputs first (default: 2 2 2; with --data n0 2 nL of its samples)")
+    m.add_argument("--data", metavar="FILE.csv|xor",
+                   help="train on samples, one per row: a .csv file (a header line a0 a1 ... T0 T1 ..., then one "
+                        "sample per line) or the built-in xor; they go on a data sheet that the rows refer to")
+    m.add_argument("--shuffle", type=int, metavar="SEED",
+                   help="take the samples in an order shuffled by SEED, the same every epoch (default: in turn)")
     m.add_argument("--seed", type=int, help="random seed for the weights, inputs and targets")
-    m.add_argument("-n", "--iterations", type=_positive_int, default=1, metavar="N",
-                   help="iterations to lay out as rows (default 1: just the initial state)")
+    m.add_argument("-n", "--iterations", type=_positive_int, metavar="N",
+                   help="iterations to lay out as rows (default 1: just the initial state; with --data one epoch)")
     m.add_argument("--name", default="Sheet1", type=_sheet_name, help="the sheet's name (default Sheet1)")
     m.add_argument("--force", action="store_true", help="replace OUT if it exists")
     m.set_defaults(run=cmd_template)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import math
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,6 +71,21 @@ class Dataset:
         """The 0-based sample of iteration k (from 1): order[(k − 1) mod m]."""
         picked = self.order[(np.asarray(k) - 1) % self.m]
         return int(picked) if np.ndim(picked) == 0 else picked
+
+
+class Epoch:
+    """The epoch cost as training goes: the mean cost of the last m iterations (of the iterations
+    so far, before the m-th), as the sheet's AVERAGE over the cost column computes it."""
+
+    def __init__(self, data: Dataset | None):
+        self.costs = deque(maxlen=1 if data is None else data.m)
+
+    def add(self, C: float) -> None:
+        self.costs.append(C)
+
+    @property
+    def cost(self) -> float:
+        return math.fsum(self.costs) / len(self.costs)
 
 
 XOR = Dataset(X=[[0, 0], [0, 1], [1, 0], [1, 1]], T=[[0], [1], [1], [0]])
