@@ -198,6 +198,7 @@ class Trace:
         self.layout = network.layout(changes)  # where each quantity sits in the sheet written
         it = self.layout.unpack(numbers)
         self.W, self.a, self.delta, self.change, self.C, self.T = it.W, it.a, it.delta, it.change, it.C, it.T
+        self.sample, self.epoch = it.sample, it.epoch  # of a dataset: each row's sample (from 1), the epoch cost
 
     @classmethod
     def of(cls, network: Network, *, W: Sequence, a: Sequence, delta: Sequence, C, change: Sequence | None = None,

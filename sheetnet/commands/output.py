@@ -70,6 +70,7 @@ class Written:
     summary: str | None = None
     first_cost: float = math.nan
     last: Iteration | None = None
+    lowest: float = math.inf  # the lowest cost of the rows written
 
     @property
     def last_cost(self) -> float:
@@ -209,6 +210,7 @@ def write_network(w, result: Written, rows: _Rows, progress: bool = False) -> No
             if row == 0:
                 result.first_cost = float(h.C[0])
             result.last = h.at(-1)
+            result.lowest = min(result.lowest, float(np.min(h.C)))
             for numbers_k in numbers:
                 values = empty + numbers_k.tolist()
                 these = formulas and formulas.of(row, None if sample is None else int(numbers_k[sample]) - 1)

@@ -190,9 +190,8 @@ class Layout:
 
     def _activation(self, c: Column) -> Node:  # a_j = σ(Σ_i a_i w_ji + w_j,bias)
         n = self.sizes[c.layer - 1]
-        z = total([self._source(c.layer, i) * self._ref(Kind.WEIGHT, c.layer, c.j, i) for i in range(n)]
-                  + [self._ref(Kind.WEIGHT, c.layer, c.j, n)])
-        return 1 / (1 + call("EXP", -z))
+        return activation([self._source(c.layer, i) for i in range(n)],
+                          [self._ref(Kind.WEIGHT, c.layer, c.j, i) for i in range(n + 1)])
 
     def _delta(self, c: Column) -> Node:  # δ_j = a_j(1 - a_j)·(a_j - T_j), or Σ_k δ_k w_kj below the output
         a = self._ref(Kind.ACTIVATION, c.layer, c.j)
@@ -276,6 +275,13 @@ class Layout:
         if self.changes:
             parts += [flat(m) for m in it.change[1:]]
         return parts
+
+
+def activation(sources: list, weights: list) -> Node:
+    """σ(Σ_i a_i w_ji + w_j,bias) of the cells of the activations a_i below and of the weights
+    w_j0, ..., w_j,bias: 1/(1+EXP(-(C9*E9+D9*F9+G9)))."""
+    z = total([a * w for a, w in zip(sources, weights)] + [weights[-1]])
+    return 1 / (1 + call("EXP", -z))
 
 
 class Kind(StrEnum):

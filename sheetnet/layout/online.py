@@ -92,21 +92,16 @@ def samples_shown(sheet: Sheet, layout: Layout, m: int) -> list[int]:
 
 def order(sheet: Sheet, layout: Layout, shown: list[int], m: int) -> np.ndarray:
     """The epoch's order (0-based) the sample column shows: its first m rows, then the samples
-    they do not show, in turn; an error naming the first row that breaks the one order."""
+    they do not show, in turn; an error naming a sample shown twice in them. (A later row that
+    breaks the order is verify's to report: training starts from the first row.)"""
     col = layout.at(Kind.SAMPLE, 0).col
     first: dict = {}
-    for t, s in enumerate(shown):
-        r = layout.first_row + t
-        if t < m and s in first:
+    for t, s in enumerate(shown[:m]):
+        if s in first:
             raise SheetnetError(f"sample {s} again in the first epoch (row {first[s]} shows it): the rows of an epoch "
-                                "take each sample once", sheet=sheet.name, cell=address(r, col))
-        if t >= m and s != shown[t - m]:
-            raise SheetnetError(f"sample {s} where the order of the first epoch gives sample {shown[t - m]} (row "
-                                f"{r - m}): every epoch takes the samples in one order", sheet=sheet.name,
-                                cell=address(r, col))
-        first.setdefault(s, r)
-    seen = shown[:m]
-    return np.array([s - 1 for s in seen] + [s for s in range(m) if s + 1 not in first], dtype=np.intp)
+                                "take each sample once", sheet=sheet.name, cell=address(layout.first_row + t, col))
+        first[s] = layout.first_row + t
+    return np.array([s - 1 for s in shown[:m]] + [s for s in range(m) if s + 1 not in first], dtype=np.intp)
 
 
 def attach(sheet: Sheet, layout: Layout, problem: Problem, data_sheets) -> tuple[Layout, Problem]:

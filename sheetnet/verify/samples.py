@@ -1,0 +1,132 @@
+"""The checks of an online sheet's rows that depend on the row's sample and place: its sample
+column against the order of the epochs, its inputs' and targets' references against its sample,
+and its epoch cost's formula (the mean of the last m costs). The numbers of these columns are
+compared with the recomputation as every other column's are (see compare.Findings)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..expression import fill
+from ..formula import FormulaError, parse
+from ..grid import address, column_letters
+from ..layout import Kind, Layout
+from ..math.network import Problem
+from .report import Fault
+from .sheet import Chunk, Window
+
+MOST_FAULTS = 1000  # runs of faults listed; the rest are counted
+_PROBE = np.random.default_rng(20191105).uniform(0.25, 1.75, 64)  # numbers given to a formula's cells
+
+
+class Samples:
+    """The faults of an online sheet's sample-dependent cells, added up chunk by chunk."""
+
+    def __init__(self, window: Window, layout: Layout, problem: Problem):
+        self.window, self.layout, self.data = window, layout, layout.data
+        self.order = problem.data
+        self.m = self.data.data.m
+        self.sample_col = layout.at(Kind.SAMPLE, 0).col
+        self.cost_col = layout.at(Kind.COST, layout.L).col
+        self.refs = [c for c in layout.columns if c.kind in (Kind.INPUT, Kind.TARGET)]
+        self.epoch = layout.at(Kind.EPOCH, layout.L)
+        # The texts sheetnet writes, accepted at sight: each input's and target's per sample, and
+        # the epoch cost's before the m-th row and after it (with its row left open).
+        self.written = {(s, c.col): (self.data.input_ref if c.kind == Kind.INPUT else self.data.target_ref)(s, c.j).text(0)
+                        for s in range(self.m) for c in self.refs}
+        self.epoch_pieces = [layout.epoch_formula(position).pieces() for position in (0, self.m - 1)]
+        self.runs: list = []  # [fault, key, last row] in the order found
+        self.open: dict = {}  # column -> its run
+        self.failing = 0
+
+    def add(self, c: Chunk) -> None:
+        """Check the chunk's rows."""
+        for k, r in enumerate(c.rows.tolist()):
+            iteration = int(c.numbers[k])
+            uses = self.order.samples(iteration) + 1
+            shown = self.window.cell(r, self.sample_col).value
+            if shown != uses:
+                self._fault(r, self.sample_col, f"shows sample {shown!r}; iteration {iteration} uses sample {uses} "
+                            "(the order of the first epoch, the same every epoch)", f"{Kind.SAMPLE.words}, "
+                            f"iteration {iteration}", uses, shown)
+            for col in self.refs:
+                self._reference(r, col, iteration, uses)
+            self._epoch(r, iteration)
+
+    def _form(self, text: str, r: int, col: int):
+        """The formula read in its cell, or the reason it cannot be."""
+        try:
+            return parse(text, r, col, sheet=self.window.name)
+        except FormulaError as e:
+            return str(e)
+
+    def _reference(self, r: int, c, iteration: int, uses: int) -> None:
+        """An input or target: a plain reference to the cell of its row's sample on the data sheet."""
+        cell = self.window.cell(r, c.col)
+        if cell.formula is None or cell.formula == self.written.get((uses - 1, c.col)):
+            return  # a values-only sheet's is compared by its number alone
+        kind, index = ("a", c.j) if c.kind == Kind.INPUT else ("T", c.j)
+        wanted = self.data.input_ref(uses - 1, index) if kind == "a" else self.data.target_ref(uses - 1, index)
+        what = f"{c.describe()}, iteration {iteration}"
+        form = self._form(cell.formula, r, c.col)
+        cells = [] if isinstance(form, str) else form.cells(r, c.col)
+        if len(cells) == 1 and cells[0][0] == self.data.name and \
+                np.array_equal(form.evaluate([_PROBE]), _PROBE):
+            found = self.data.which(cells[0][1], cells[0][2])
+            if found == (uses - 1, kind, index):
+                return
+            if found is not None and found[1:] == (kind, index):
+                self._fault(r, c.col, f"refers to sample {found[0] + 1}; iteration {iteration} uses sample {uses}",
+                            what, formula=cell.formula, expected_formula=wanted.text(r))
+                return
+        shown = form if isinstance(form, str) else "is not a plain reference to the cell of the sample's " + \
+            f"{c.label} on data sheet {self.data.name!r}"
+        self._fault(r, c.col, f"{shown} (iteration {iteration} uses sample {uses})", what, formula=cell.formula,
+                    expected_formula=wanted.text(r))
+
+    def _epoch(self, r: int, iteration: int) -> None:
+        """The epoch cost: the mean of the cost column from the first row, or the last m rows, down to this one."""
+        col, first = self.epoch.col, self.layout.first_row
+        cell = self.window.cell(r, col)
+        if cell.formula is None or cell.formula == fill(self.epoch_pieces[r - first >= self.m - 1], r):
+            return
+        top = max(first, r - self.m + 1)
+        wanted = [(None, row, self.cost_col) for row in range(top, r + 1)]
+        form = self._form(cell.formula, r, col)
+        if not isinstance(form, str) and form.cells(r, col) == wanted and len(form.refs) == len(wanted):
+            probes = [_PROBE * (1 + k) for k in range(len(wanted))]
+            if np.allclose(form.evaluate(probes), np.mean(probes, axis=0), rtol=1e-12, atol=0):
+                return
+        expected = self.layout.epoch_formula(r - first)
+        letter = column_letters(self.cost_col)
+        problem = form if isinstance(form, str) else \
+            f"the epoch cost is the mean of the cost of the last {min(self.m, r - first + 1)} row(s), {letter}{top}:{letter}{r}"
+        self._fault(r, col, problem, f"{self.epoch.describe()}, iteration {iteration}", formula=cell.formula,
+                    expected_formula=expected.text(r))
+
+    def _fault(self, r: int, col: int, problem: str, what: str, expected=None, found=None, formula=None,
+               expected_formula=None) -> None:
+        """A failing cell, added to the run of its column when it continues it the same way."""
+        self.failing += 1
+        key = (what.split(",")[0], "".join(ch for ch in problem if not ch.isdigit()))
+        run = self.open.get(col)
+        if run is not None and run[2] == r - 1 and run[1] == key:
+            run[2] = r
+            return
+        if len(self.runs) >= MOST_FAULTS:
+            return
+        run = [Fault(address(r, col), what, problem, expected, found, formula, expected_formula), key, r]
+        self.runs.append(run)
+        self.open[col] = run
+
+    def faults(self) -> list:
+        """The faults found, a run of cells down a column as one."""
+        out = []
+        for fault, _, last in self.runs:
+            start = fault.cell
+            row = int("".join(ch for ch in start if ch.isdigit()))
+            if last > row:
+                fault.cell = f"{start}:{start.rstrip('0123456789')}{last}"
+                fault.count = last - row + 1
+            out.append(fault)
+        return out

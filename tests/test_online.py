@@ -1,0 +1,201 @@
+"""Online training on a dataset: one sample per row, every number a live formula on the data sheet.
+
+The numbers are held to a recomputation written here with lists and math.exp (not sheetnet's
+code), and to LibreOffice recalculating the written workbooks; a sample edited on the data sheet
+moves every row; bad data is refused naming its cell; verify names a row that trains on the
+wrong sample."""
+
+import math
+import re
+import shutil
+import subprocess
+import zipfile
+
+import numpy as np
+import pytest
+from conftest import close
+from libreoffice import convert
+
+import sheetnet
+from sheetnet import formats
+from sheetnet.layout import Kind, networks
+from sheetnet.layout import data as datasheet
+from sheetnet.math.data import XOR, Dataset
+from sheetnet.math.network import FloatPath, NumpyPath, Problem, history, logged, train
+from sheetnet.math.template import random_problem
+
+
+def sheetnet_cli(*args, cwd=None):
+    exe = shutil.which("sheetnet")
+    assert exe, "the sheetnet command is not installed (pip install -e .)"
+    return subprocess.run([exe, *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+# -- an independent recomputation: lists and math.exp ---------------------------------------------
+
+def plain_online(W, X, T, order, lr, n):
+    """Per iteration k = 1..n: (sample number, weights as lists, outputs, cost, epoch cost), the
+    sample of iteration k being order[(k - 1) % m], each row's math the note's."""
+    W = [[list(row) for row in Wl] for Wl in W]
+    m, costs, rows = len(X), [], []
+    for k in range(1, n + 1):
+        s = order[(k - 1) % m]
+        a = [list(X[s])]
+        for Wl in W:  # a_j = σ(Σ_i w_ji a_i + w_j,bias)
+            a.append([1 / (1 + math.exp(-(sum(w * x for w, x in zip(row, a[-1])) + row[-1]))) for row in Wl])
+        C = sum(0.5 * (y - t) ** 2 for y, t in zip(a[-1], T[s]))
+        costs.append(C)
+        window = costs[-m:]
+        delta = [None] * len(W)
+        delta[-1] = [(y - t) * y * (1 - y) for y, t in zip(a[-1], T[s])]
+        for l in range(len(W) - 2, -1, -1):
+            delta[l] = [a[l + 1][j] * (1 - a[l + 1][j]) * sum(W[l + 1][k2][j] * delta[l + 1][k2]
+                                                             for k2 in range(len(W[l + 1])))
+                        for j in range(len(W[l]))]
+        rows.append((s + 1, [[list(r) for r in Wl] for Wl in W], a[-1], C, sum(window) / len(window)))
+        W = [[[w - lr * delta[l][j] * (a[l][i] if i < len(a[l]) else 1.0) for i, w in enumerate(row)]
+              for j, row in enumerate(Wl)] for l, Wl in enumerate(W)]
+    return rows
+
+
+def dataset_2_3_2():
+    rng = np.random.default_rng(3)
+    return Dataset(rng.uniform(0, 1, (7, 2)), rng.uniform(0.1, 0.9, (7, 2)))
+
+
+@pytest.mark.parametrize("sizes, data, shuffle", [((2, 2, 1), XOR, None), ((2, 3, 1), XOR, 5),
+                                                  ((2, 3, 2), dataset_2_3_2(), None), ((2, 3, 2), dataset_2_3_2(), 9)])
+def test_online_training_follows_an_independent_recomputation(sizes, data, shuffle):
+    data = Dataset.shuffled(data.X, data.T, shuffle)
+    net = sheetnet.Network.fresh(sizes, seed=2, data=data)
+    n = 600
+    trace = net.train(n, progress=False)
+    expected = plain_online([Wl.tolist() for Wl in net.W[1:]], data.X.tolist(), data.T.tolist(),
+                            data.order.tolist(), net.lr, n)
+    assert [int(s) for s in trace.numbers[:, 0]] == [row[0] for row in expected]
+    assert sorted(row[0] for row in expected[:data.m]) == list(range(1, data.m + 1))
+    for k, (s, W, out, C, epoch) in enumerate(expected):
+        np.testing.assert_array_equal(trace.a[0][k], data.X[s - 1])
+        np.testing.assert_array_equal(trace.T[k], data.T[s - 1])
+        for l, Wl in enumerate(W, 1):
+            np.testing.assert_allclose(trace.W[l][k], Wl, rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(trace.a[-1][k], out, rtol=1e-12)
+        assert close(trace.C[k], C) and close(trace.epoch[k], epoch), k
+
+
+@pytest.mark.parametrize("every", [1, 2, 3, 4, 9, 50])
+@pytest.mark.parametrize("sizes", [(2, 3, 1), (12, 13, 2)])
+def test_every_kth_row_cycles_the_samples(sizes, every):
+    """Rows of every K-th iteration (--log-every) are those rows of the full run, sample and epoch
+    cost included, through the float code (2-3-1) and numpy (12-13-2)."""
+    rng = np.random.default_rng(1)
+    data = Dataset.shuffled(rng.uniform(0, 1, (5, sizes[0])), rng.uniform(0, 1, (5, sizes[-1])), 4)
+    p = random_problem(sizes, 3)
+    p = Problem(p.network, data.X[data.samples(1)], data.T[data.samples(1)], data)
+    assert FloatPath.fits(sizes) == (sizes == (2, 3, 1))
+    n = 61
+    full, some = history(p, n), history(p, n, every)
+    for k, it in enumerate(logged(n, every)):
+        for field in ("C", "sample", "epoch"):
+            assert getattr(some, field)[k] == pytest.approx(getattr(full, field)[it - 1], rel=1e-13, abs=1e-15), field
+        for l in range(1, len(sizes)):
+            np.testing.assert_allclose(some.W[l][k], full.W[l][it - 1], rtol=1e-13, atol=1e-15)
+    for k, it in enumerate(train(p, n, every)):
+        assert it.sample == some.sample[k] and it.epoch == pytest.approx(some.epoch[k], rel=1e-14)
+
+
+def test_float_path_equals_numpy_path_on_a_dataset():
+    data = Dataset.shuffled(XOR.X, XOR.T, 1)
+    base = random_problem((2, 3, 1), 8)
+    p = Problem(base.network, data.X[data.samples(1)], data.T[data.samples(1)], data)
+    fast, slow = FloatPath(p), NumpyPath(p)
+    W = p.network.W
+    for k in range(1, 41):
+        mine, theirs = fast.iterate(W, k), slow.iterate(W, k)
+        np.testing.assert_array_equal(mine.a[0], theirs.a[0])
+        assert mine.C == pytest.approx(theirs.C, rel=1e-15)
+        W = slow.advance(W, 1, k)
+    for mine, theirs in zip(fast.advance(p.network.W, 333, 1)[1:], slow.advance(p.network.W, 333, 1)[1:]):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-14)
+
+
+# -- the workbook --------------------------------------------------------------------------------
+
+def online_workbook(path, n=40, data=None, shuffle=3, sizes=(2, 2, 1)):
+    data = Dataset.shuffled(XOR.X, XOR.T, shuffle) if data is None else data
+    net = sheetnet.Network.fresh(sizes, seed=4, data=data)
+    sheetnet.write(path, net, n, progress=False)
+    return net
+
+
+@pytest.mark.parametrize("suffix", [".ods", ".xlsx"])
+def test_the_workbook_holds_the_data_sheet_first_and_live_references(tmp_path, suffix):
+    path = tmp_path / f"xor{suffix}"
+    net = online_workbook(path)
+    book = formats.read(path)
+    assert book.names == ["Data", "Sheet1", "Sheet1 summary", "Sheet1 check"]
+    data = datasheet.read(book.sheets[0])
+    np.testing.assert_array_equal(data.data.X, XOR.X)
+    [(sheet, layout, problem)] = networks(book)
+    assert layout.online and layout.data.name == "Data"
+    np.testing.assert_array_equal(problem.data.order, net.data.order)
+    sample = layout.at(Kind.SAMPLE, 0)
+    assert (sheet.value(6, sample.col), sample.letter) == ("Sample", "B")
+    epoch = layout.at(Kind.EPOCH, 2)
+    m = 4
+    for r in range(8, 48):
+        s = net.data.samples(r - 7) + 1
+        assert sheet.value(r, sample.col) == s and sheet.cell(r, sample.col).formula is None
+        assert sheet.cell(r, layout.at(Kind.INPUT, 0, 1).col).formula == f"'Data'!$C${1 + s}"
+        assert sheet.cell(r, layout.at(Kind.TARGET, 2).col).formula == f"'Data'!$D${1 + s}"
+        top = f"U$8" if r - 8 < m - 1 else f"U{r - m + 1}"
+        assert sheet.cell(r, epoch.col).formula == f"AVERAGE({top}:U{r})"
+    assert sheetnet.check(path).ok
+
+
+@pytest.fixture(scope="module", params=[".ods", ".xlsx"])
+def recalculated(request, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("online" + request.param)
+    path = folder / f"xor{request.param}"
+    online_workbook(path, n=300, data=Dataset.shuffled(dataset_2_3_2().X, dataset_2_3_2().T, 2), sizes=(2, 3, 2))
+    return path, convert(path, folder / "lo", request.param[1:])
+
+
+def test_libreoffice_recalculates_the_online_workbook_to_the_cached_numbers(recalculated):
+    path, lo = recalculated
+    ours, theirs = formats.read(path), formats.read(lo)
+    assert theirs.names == ours.names
+    numbers = 0
+    for mine, other in zip(ours.sheets, theirs.sheets):
+        for r, row in mine.rows.items():
+            for c, cell in row.items():
+                if isinstance(cell.value, float):
+                    assert close(cell.value, other.cell(r, c).value), (mine.name, r, c, cell.value,
+                                                                      other.cell(r, c).value)
+                    numbers += 1
+    assert numbers > 300 * 40
+    assert sheetnet.check(lo).ok
+
+
+@pytest.mark.parametrize("suffix", [".ods", ".xlsx"])
+def test_a_sample_edited_on_the_data_sheet_moves_every_row(tmp_path, suffix, monkeypatch):
+    """The data sheet is written with sample 2's a1 changed, the rows with the numbers of the
+    original sample: LibreOffice's recalculation follows the data sheet (the references are live),
+    and equals the recomputation on the edited samples."""
+    data = Dataset.shuffled(XOR.X, XOR.T, 3)
+    edited = Dataset(np.where(np.arange(8).reshape(4, 2) == 3, 0.25, XOR.X), XOR.T, data.order, 3)
+    real = datasheet.write
+    monkeypatch.setattr(datasheet, "write", lambda w, d: real(w, datasheet.DataSheet(d.name, edited)))
+    path = tmp_path / f"edited{suffix}"
+    online_workbook(path, n=60, data=data)
+    monkeypatch.undo()
+    theirs = formats.read(convert(path, tmp_path / "lo", suffix[1:])).sheet("Sheet1")
+    ours = formats.read(path).sheet("Sheet1")
+    net = sheetnet.Network.fresh((2, 2, 1), seed=4, data=edited)
+    expected = net.train(60, progress=False).numbers
+    cost = 21  # U, the cost column
+    moved = 0
+    for k in range(60):
+        assert close(theirs.value(8 + k, cost), expected[k, cost - 2]), k
+        moved += not close(ours.value(8 + k, cost), theirs.value(8 + k, cost))
+    assert moved > 50
