@@ -6,10 +6,8 @@ moves every row; bad data is refused naming its cell; verify names a row that tr
 wrong sample."""
 
 import math
-import re
 import shutil
 import subprocess
-import zipfile
 
 import numpy as np
 import pytest
@@ -148,7 +146,7 @@ def test_the_workbook_holds_the_data_sheet_first_and_live_references(tmp_path, s
         assert sheet.value(r, sample.col) == s and sheet.cell(r, sample.col).formula is None
         assert sheet.cell(r, layout.at(Kind.INPUT, 0, 1).col).formula == f"'Data'!$C${1 + s}"
         assert sheet.cell(r, layout.at(Kind.TARGET, 2).col).formula == f"'Data'!$D${1 + s}"
-        top = f"U$8" if r - 8 < m - 1 else f"U{r - m + 1}"
+        top = "U$8" if r - 8 < m - 1 else f"U{r - m + 1}"
         assert sheet.cell(r, epoch.col).formula == f"AVERAGE({top}:U{r})"
     assert sheetnet.check(path).ok
 

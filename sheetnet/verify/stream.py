@@ -11,8 +11,8 @@ from ..math.network import Problem
 from .compare import Findings
 from .formulas import Formulas
 from .recompute import Trace
-from .samples import Samples
 from .report import Note, Report, Tolerance
+from .samples import Samples
 from .sheet import MARGIN, Chunk, Window
 
 
