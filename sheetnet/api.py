@@ -37,13 +37,13 @@ from .commands.output import write as write_runs
 from .commands.progress import Progress
 from .errors import SheetnetError
 from .grid import Cell, Columns, Row, Sheet, address, fresh_name, sheet_name_problem
-from .layout import Layout, find, networks
+from .layout import Kind, Layout, find, networks
 from .layout.data import NAME as DATA_NAME
 from .layout.data import DataSheet
 from .layout.online import is_data_sheet
 from .layout.sheets import each_network
 from .math.data import Dataset
-from .math.network import Iteration, Problem, count_logged, logged, shape
+from .math.network import Iteration, NumpyPath, Problem, count_logged, logged, shape, update
 from .math.network import Network as Weights
 from .math.template import problem_for
 from .verify.report import ATOL, RTOL, Report, Tolerance
@@ -283,11 +283,48 @@ class Workbook:
             sheet = self.networks[0].name
         net = self[sheet]
         _positive(every, "every")
-        [(layout, numbers)], _ = each_network(self.path, sheet, _Cached)
+        [rows], _ = each_network(self.path, sheet, _Cached)
+        layout = rows.layout
         try:
-            return Trace(net, numbers, n, every, changes=layout.changes)
+            return Trace(net, rows.array(), n, every, changes=layout.changes)
         except SheetnetError as e:
             raise e.located(cell=address(layout.first_row, layout.first_col)) from None
+
+    def resume(self, sheet: str | None = None) -> Network:
+        """The network of sheet (the one network's when None) as it stands after its last data
+        row's update, its iterations numbered on from there (`sheetnet train --resume`): the sheet
+        is read to its last row, which is taken as iteration 1 + (rows − 1)·K, K the every-K-th of
+        a values-only sheet that verify finds. A network on samples goes on in the order of its epochs."""
+        if sheet is None:
+            if len(self.networks) != 1:
+                raise SheetnetError(f"holds {len(self.networks)} networks: name the sheet", file=self.path)
+            sheet = self.networks[0].name
+        net = self[sheet]
+        [rows], _ = each_network(self.path, sheet, lambda *found: _Cached(*found, last_only=True))
+        layout, last = rows.layout, rows.array()[0]
+        every = 1
+        if not rows.formulas and rows.count > 1:  # values only: maybe every K-th iteration
+            if net.data is not None:
+                raise SheetnetError("holds numbers only: the order of its samples cannot be read from rows that may "
+                                    "show every K-th iteration; resume a sheet of formulas", file=self.path,
+                                    sheet=sheet)
+            every = check(self.path, sheet).reports[0].every
+        iteration = 1 + (rows.count - 1) * every  # of the last row, counted from the sheet's first
+        W = layout.unpack(last[None, :]).W
+        W = [None] + [w[0] for w in W[1:]]
+        if not all(np.isfinite(w).all() for w in W[1:]):
+            raise SheetnetError("the last data row's weights are not all numbers (a formula never calculated?)",
+                                file=self.path, sheet=sheet, cell=address(layout.first_row + rows.count - 1,
+                                                                          layout.at(Kind.WEIGHT, 1).col))
+        problem = Problem(Weights(W, net.lr), net.inputs, net.T, net.data)
+        it = NumpyPath(problem).iterate(W, iteration)
+        after = update(W, it.change, net.lr)
+        data = None if net.data is None else \
+            Dataset(net.data.X, net.data.T, np.roll(net.data.order, -(iteration % net.data.m)))
+        resumed = Network(after, net.inputs, net.T, net.lr, net.name, source=self.path, data=data,
+                          first=net.first + iteration)
+        resumed.datasheet = net.datasheet
+        return resumed
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{net.name!r} {net.shape}" for net in self.networks)
@@ -296,27 +333,36 @@ class Workbook:
 
 class _Cached:
     """A network's data rows as the sheet caches them, gathered as the file streams (see
-    layout.sheets.each_network): numbers in an array, not a Python object per cell."""
+    layout.sheets.each_network): numbers in an array, not a Python object per cell; of the last
+    row only, with last_only."""
 
-    def __init__(self, head: Sheet, layout: Layout, problem: Problem):
-        self.layout = layout
+    def __init__(self, head: Sheet, layout: Layout, problem: Problem, last_only: bool = False):
+        self.layout, self.last_only = layout, last_only
         self.cols = tuple(c.col for c in layout.columns)
         self.network = frozenset(self.cols)
-        self.numbers, self.rows, self.ended = array("d"), 0, False
+        self.numbers, self.count, self.ended = array("d"), 0, False
+        self.formulas = False  # whether a row holds a formula
 
     def feed(self, r: int, cells) -> None:
         # The rows run on from the first data row without a gap, as verify reads them.
-        if self.ended or r != self.layout.first_row + self.rows or self.network.isdisjoint(cells):
+        if self.ended or r != self.layout.first_row + self.count or self.network.isdisjoint(cells):
             self.ended = True
             return
+        if self.last_only:
+            self.numbers = array("d")
+            self.formulas = self.formulas or any(cell.formula for cell in cells.values())
         if isinstance(cells, Row) and cells.columns.numbers == self.cols:
             self.numbers.extend(cells.numbers)
         else:
             self.numbers.extend(_number(cells.get(c)) for c in self.cols)
-        self.rows += 1
+        self.count += 1
 
-    def finish(self) -> tuple[Layout, np.ndarray]:
-        return self.layout, np.frombuffer(self.numbers).reshape(self.rows, len(self.cols))
+    def finish(self) -> _Cached:
+        return self
+
+    def array(self) -> np.ndarray:
+        """The rows' numbers, one row per data row (the last one alone with last_only)."""
+        return np.frombuffer(self.numbers).reshape(-1, len(self.cols))
 
 
 def _number(cell: Cell | None) -> float:
@@ -455,8 +501,10 @@ def _run(item: Network | Trace, name: str, n: int | None, every: int, note: str 
         net, numbers = item, None
     if note is None:
         origin = f" from {net.source.name}, sheet {net.name}" if net.source else ""
-        start = "the first row's inputs, weights and targets" if net.data is None else \
-            "the first row's weights, on the data sheet's samples, one per row"
+        start = "the first row's inputs, weights and targets" if net.first == 1 else \
+            f"the weights after the update of iteration {net.first - 1:,}"
+        if net.data is not None:
+            start = start.replace("inputs, weights and targets", "weights") + ", on the data sheet's samples"
         note = f"Trained by sheetnet{origin}: {_iterations_note(net.first, n)}, " + _rows_note(n, every) + f", from {start}."
     changes = item.changes if isinstance(item, Trace) else True
     # Into a copy of the workbook it was read from, its data sheet is the copy's own.

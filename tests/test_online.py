@@ -6,8 +6,11 @@ moves every row; bad data is refused naming its cell; verify names a row that tr
 wrong sample."""
 
 import math
+import re
 import shutil
 import subprocess
+import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -146,7 +149,7 @@ def test_the_workbook_holds_the_data_sheet_first_and_live_references(tmp_path, s
         assert sheet.value(r, sample.col) == s and sheet.cell(r, sample.col).formula is None
         assert sheet.cell(r, layout.at(Kind.INPUT, 0, 1).col).formula == f"'Data'!$C${1 + s}"
         assert sheet.cell(r, layout.at(Kind.TARGET, 2).col).formula == f"'Data'!$D${1 + s}"
-        top = "U$8" if r - 8 < m - 1 else f"U{r - m + 1}"
+        top = f"U{max(8, r - m + 1)}"
         assert sheet.cell(r, epoch.col).formula == f"AVERAGE({top}:U{r})"
     assert sheetnet.check(path).ok
 
@@ -197,3 +200,179 @@ def test_a_sample_edited_on_the_data_sheet_moves_every_row(tmp_path, suffix, mon
         assert close(theirs.value(8 + k, cost), expected[k, cost - 2]), k
         moved += not close(ours.value(8 + k, cost), theirs.value(8 + k, cost))
     assert moved > 50
+
+
+# -- the command line ----------------------------------------------------------------------------
+
+def test_template_with_data_writes_one_epoch_that_train_trains_on(tmp_path):
+    src = tmp_path / "xor.ods"
+    made = sheetnet_cli("template", src, "--data", "xor", "--shuffle", "5", "--seed", "1")
+    assert made.returncode == 0, made.stderr
+    assert "2-2-1 network on 4 samples, 4 iteration(s)" in made.stdout
+    [(sheet, layout, problem)] = networks(formats.read(src))
+    np.testing.assert_array_equal(problem.data.order, Dataset.shuffled(XOR.X, XOR.T, 5).order)
+    out = tmp_path / "trained.xlsx"
+    trained = sheetnet_cli("train", src, "-n", "300", "-o", out, "--results-only")
+    assert trained.returncode == 0, trained.stderr
+    assert "on the 4 samples of sheet 'Data'" in trained.stdout and "sample  inputs -> outputs" in trained.stdout
+    assert formats.read(out).names[0] == "Data"
+    trace = sheetnet.open(out).trace()
+    net = sheetnet.Network.fresh((2, 2, 1), 1, data=Dataset.shuffled(XOR.X, XOR.T, 5))
+    np.testing.assert_array_equal(trace.numbers, net.train(300, progress=False).numbers)
+    csv = tmp_path / "trained.csv"
+    assert sheetnet_cli("train", src, "-n", "10", "-o", csv).returncode == 0
+    header, *lines = csv.read_text().splitlines()
+    assert header.split(",")[:4] == ["Learning rate", "Sample", "a0", "a1"] and len(lines) == 10
+
+
+def test_template_from_a_csv_file_and_its_errors(tmp_path):
+    good = tmp_path / "and.csv"
+    good.write_text("a0,a1,T0\n0,0,0\n0,1,0\n1,0,0\n1,1,1\n")
+    made = sheetnet_cli("template", tmp_path / "and.xlsx", "--data", good, "--layers", "2", "3", "1")
+    assert made.returncode == 0, made.stderr
+    assert "2-3-1 network on 4 samples" in made.stdout
+    wrong = sheetnet_cli("template", tmp_path / "x.xlsx", "--data", good, "--layers", "3", "2", "1")
+    assert wrong.returncode == 2 and "3-2-1" in wrong.stderr and "2 input(s) and 1 target(s)" in wrong.stderr
+    for text, cell in (("a0,b1,T0\n0,0,0\n", "line 1, column 2"), ("a0,a1,T0\n0,0,0\n1,x,1\n", "line 3, column 2"),
+                       ("a0,a1,T0\n0,0\n", "line 2"), ("a0,a1,T0\n", None)):
+        bad = tmp_path / "bad.csv"
+        bad.write_text(text)
+        result = sheetnet_cli("template", tmp_path / "y.ods", "--data", bad, "--force")
+        assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1, result.stderr
+        assert "bad.csv" in result.stderr and (cell is None or cell in result.stderr), result.stderr
+        assert not (tmp_path / "y.ods").exists()
+
+
+def _edited(tmp_path, edit, name="edited.xlsx"):
+    """An online workbook (one epoch of XOR shuffled, 12 rows) edited by openpyxl: edit(workbook)."""
+    openpyxl = pytest.importorskip("openpyxl")
+    src = tmp_path / "online.xlsx"
+    assert sheetnet_cli("template", src, "--data", "xor", "--shuffle", "3", "-n", "12", "--force").returncode == 0
+    book = openpyxl.load_workbook(src)
+    edit(book)
+    out = tmp_path / name
+    book.save(out)
+    return out
+
+
+@pytest.mark.parametrize("edit, cell, words", [
+    (lambda b: b["Data"].__setitem__("B3", "x"), "B3", "a0 of sample 2 must be a finite number, not 'x'"),
+    (lambda b: b["Data"].__setitem__("D1", None), "D1", "no target"),
+    (lambda b: b["Data"].delete_rows(2, 4), "A2", "no sample"),
+    (lambda b: b["Sheet1"].__setitem__("B9", 7), "B9", "1 to 4"),
+    (lambda b: b["Sheet1"].__setitem__("B9", 1.5), "B9", "1 to 4"),
+    (lambda b: b["Sheet1"].__setitem__("B9", b["Sheet1"]["B8"].value), "B9", "again in the first epoch"),
+    (lambda b: (b["Data"].__setitem__("C1", "T0"), b["Data"].__setitem__("D1", None)), "B6",
+     "holds 1 input(s) and 1 target(s)"),
+    (lambda b: b["Data"].__setitem__("A1", "Samples"), "C8", "refer to sheet 'Data', which holds no samples"),
+])
+def test_bad_data_is_refused_naming_the_cell(tmp_path, edit, cell, words):
+    path = _edited(tmp_path, edit)
+    for command in (["train", path, "-n", "5", "-o", tmp_path / "out.ods"], ["verify", path]):
+        result = sheetnet_cli(*command)
+        assert result.returncode == 2, (command, result.stdout, result.stderr)
+        [line] = result.stderr.strip().splitlines()
+        assert cell in line and words in line, line
+    assert not (tmp_path / "out.ods").exists()
+
+
+def _rewritten(tmp_path, cell: str, old: str, new: str) -> Path:
+    """The online workbook of _edited, unedited, as sheetnet wrote it (cached values kept), with
+    one cell's text in the network sheet's XML replaced: a wrong formula or number."""
+    src = tmp_path / "online.xlsx"
+    assert sheetnet_cli("template", src, "--data", "xor", "--shuffle", "3", "-n", "12", "--force").returncode == 0
+    out = tmp_path / f"wrong_{cell}.xlsx"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet2.xml":
+                text = data.decode()
+                found = re.search(f'<c r="{cell}"[^>]*>.*?</c>', text)
+                assert found and old in found.group(0), (cell, found and found.group(0))
+                text = text[:found.start()] + found.group(0).replace(old, new) + text[found.end():]
+                data = text.encode()
+            zout.writestr(item, data)
+    return out
+
+
+SIXTH = Dataset.shuffled(XOR.X, XOR.T, 3).samples(6) + 1  # the sample of row 13, iteration 6
+
+
+@pytest.mark.parametrize("cell, old, new, words", [
+    ("C9", "$B$4", "$B$5", "C9, input a0 (layer 0), iteration 2: 'Data'!$B$5: refers to sample 4; iteration 2 "
+                           "uses sample 3"),
+    ("T11", "$D$", "$C$", "is not a plain reference to the cell of the sample's T0"),
+    ("V10", "U8:", "U$8:", "a range mixing relative and absolute ends is not supported"),
+    ("V11", "U8:", "U9:", "the epoch cost is the mean of the cost of the last 4 row(s), U8:U11"),
+    ("V12", "U9:", "U8:", "the epoch cost is the mean of the cost of the last 4 row(s), U9:U12"),
+    ("B13", f"<v>{SIXTH}</v>", f"<v>{SIXTH % 4 + 1}</v>", f"shows sample {SIXTH % 4 + 1}.0; iteration 6 uses sample {SIXTH}"),
+])
+def test_verify_names_a_row_that_trains_on_the_wrong_sample(tmp_path, cell, old, new, words):
+    result = sheetnet_cli("verify", _rewritten(tmp_path, cell, old, new))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"first failing cell: {cell}" in result.stdout, result.stdout
+    assert words in result.stdout, result.stdout
+
+
+def test_verify_finds_an_order_broken_in_a_later_epoch(tmp_path):
+    """Rows 12 and 13 (the second epoch's first two) swap their samples, references and all: every
+    number follows from the sheet's own cells, but not the order of the first epoch."""
+    src = tmp_path / "online.xlsx"
+    assert sheetnet_cli("template", src, "--data", "xor", "-n", "12").returncode == 0
+    assert sheetnet.check(src).ok
+    order = [1, 2, 3, 4, 2, 1, 3, 4, 1, 2, 3, 4]  # in turn, but for the second epoch's first two
+    data = Dataset(XOR.X, XOR.T)
+    net = sheetnet.Network.fresh((2, 2, 1), data=data)
+    path = tmp_path / "swapped.xlsx"
+    swapped = Dataset(XOR.X[[s - 1 for s in order]], XOR.T[[s - 1 for s in order]])
+    trace = sheetnet.Network(net.W, lr=net.lr, data=swapped).train(12, progress=False)
+    numbers = trace.numbers.copy()
+    numbers[:, 0] = order
+    assert sheetnet.check(src).ok
+    sheetnet.write(path, sheetnet.Trace(net, numbers), progress=False)
+    found = sheetnet.check(path)
+    assert not found.ok
+    assert found.reports[0].first.cell == "B12" and "iteration 5 uses sample 1" in found.reports[0].first.problem
+
+
+def test_resume_continues_row_for_row(tmp_path):
+    src = tmp_path / "xor.ods"
+    assert sheetnet_cli("template", src, "--data", "xor", "--shuffle", "7", "-n", "500").returncode == 0
+    resumed, whole = tmp_path / "resumed.ods", tmp_path / "whole.ods"
+    result = sheetnet_cli("train", src, "--resume", "-n", "500", "-o", resumed, "--results-only")
+    assert result.returncode == 0, result.stderr
+    assert "iterations 501 to 1,000" in result.stdout
+    assert sheetnet_cli("train", src, "-n", "1000", "-o", whole, "--results-only").returncode == 0
+    later, full = sheetnet.open(resumed).trace().numbers, sheetnet.open(whole).trace().numbers
+    epoch = 20  # the epoch cost's column (V) from B: the resumed sheet's averages its own rows
+    assert [int(s) for s in later[:, 0]] == [int(s) for s in full[500:, 0]]
+    np.testing.assert_array_equal(np.delete(later, epoch, axis=1), np.delete(full[500:], epoch, axis=1))
+    np.testing.assert_array_equal(later[3:, epoch], full[503:, epoch])
+    book = formats.read(resumed)
+    assert "iterations 501 to 1,000" in book.sheet("Sheet1").value(1, 1)
+    assert "iterations 501 to 1,000" in book.sheet("Sheet1 summary").value(5, 3)
+    assert sheetnet.check(resumed).ok
+
+
+def test_resume_of_a_classic_sheet_of_every_kth_iteration(tmp_path):
+    src = tmp_path / "net.xlsx"
+    assert sheetnet_cli("template", src, "--seed", "3").returncode == 0
+    logged = tmp_path / "logged.xlsx"
+    assert sheetnet_cli("train", src, "-n", "1001", "--log-every", "100", "-o", logged,
+                        "--results-only").returncode == 0
+    resumed = sheetnet.open(logged).resume()
+    assert resumed.first == 1002
+    expected = sheetnet.open(src)["Sheet1"].train(1002, progress=False)
+    for l in (1, 2):
+        np.testing.assert_allclose(resumed.W[l], expected.W[l][-1], rtol=1e-13)
+
+
+def test_explain_says_which_sample_an_input_is(tmp_path):
+    src = tmp_path / "xor.ods"
+    assert sheetnet_cli("template", src, "--data", "xor", "--shuffle", "3", "-n", "8").returncode == 0
+    s = Dataset.shuffled(XOR.X, XOR.T, 3).samples(2) + 1
+    result = sheetnet_cli("explain", src, "D9")
+    assert result.returncode == 0, result.stderr
+    assert f"sample {s}'s a1 on the data sheet 'Data' (C{1 + s} there)" in result.stdout
+    for cell in ("B9", "V10"):
+        assert sheetnet_cli("explain", src, cell).returncode == 0

@@ -65,7 +65,8 @@ def cmd_train(args) -> Outcome:
     api.check_output(out, [source], args.force)
     book = api.open(source, args.sheet)  # a network's first data row is all that training needs
     copy_of, left_out = _copied(source, out, book, args.results_only)
-    saved = api.write(out, book.networks, args.iterations, args.log_every, copy_of=copy_of)
+    nets = [book.resume(net.name) for net in book.networks] if args.resume else book.networks
+    saved = api.write(out, nets, args.iterations, args.log_every, copy_of=copy_of)
     summaries = ", ".join(f"'{w.summary}'" for w in saved.written if w.summary)
     lines = [report.trained(w) for w in saved.written]
     lines.append(f"wrote {out}" + (f" (weights, outputs and cost charts on {summaries})" if summaries else ""))
@@ -193,6 +194,9 @@ def parser() -> argparse.ArgumentParser:
                         "long trainings: a sheet holds at most 1,048,576 rows); default 1: every iteration, with "
                         "formulas")
     t.add_argument("--sheet", metavar="NAME", help="train only the network on this sheet (default: every one)")
+    t.add_argument("--resume", action="store_true",
+                   help="start from the state after the last data row's update (the sheet is read to its end) "
+                        "rather than from the first row, numbering the iterations on")
     t.add_argument("--results-only", action="store_true",
                    help="write only the new sheets; by default OUT, when in IN's format, is a copy of IN with "
                         "every sheet, chart and style kept and the trained sheets added as 'NAME trained'")

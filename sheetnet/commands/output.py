@@ -225,8 +225,9 @@ def write_network(w, result: Written, rows: _Rows, progress: bool = False) -> No
 
 class _Formulas:
     """The formulas of a network sheet's data rows: one list for the first row and one for every
-    row after it; of an online sheet, one per sample and kind of row (the first, those before the
-    m-th, those after), each made once, so that a writer compiles each once (it keys them by id)."""
+    row after it; of an online sheet, one per sample for the rows from the m-th on and one for each
+    row before (whose epoch cost averages fewer rows), each made once, so that a writer compiles
+    each once (it keys them by id)."""
 
     def __init__(self, layout: Layout):
         self.layout, self.made = layout, {}
@@ -235,7 +236,7 @@ class _Formulas:
     def of(self, row: int, sample: int | None) -> list:
         """The formulas of the data row `row` rows below the first, which trains on sample (0-based)."""
         # The epoch cost averages the rows from the first down to the m-th, then the last m.
-        key = (row == 0,) if self.m is None else (row == 0, sample, row >= self.m - 1)
+        key = (row == 0,) if self.m is None else (row == 0, sample, min(row, self.m - 1))
         if key not in self.made:
             self.made[key] = self.layout.templates(row == 0) if self.m is None else \
                 self.layout.row_templates(row == 0, sample, row)

@@ -158,8 +158,7 @@ class Layout:
     def row_templates(self, first: bool, sample: int, position: int) -> list:
         """The formulas of a data row of an online sheet, from column 1 on: templates(first) with
         the inputs and targets of sample (0-based) on the data sheet, and the epoch cost of the
-        row `position` rows below the first: the mean of the cost column from the first row down
-        to this one, and from the m-th row on of the last m rows (m samples)."""
+        row `position` rows below the first (see epoch_formula)."""
         out = self.templates(first)
         for c in self.columns:
             if c.kind == Kind.INPUT:
@@ -171,10 +170,12 @@ class Layout:
         return out
 
     def epoch_formula(self, position: int) -> Node:
-        """AVERAGE(AA$8:AA9) for a row before the m-th (position < m − 1), AVERAGE(AA6:AA9) after."""
+        """The epoch cost of the row `position` rows below the first: AVERAGE(AA8:AA9) in row 9 (from
+        the first row, before the m-th row), AVERAGE(AA6:AA9) from the m-th on (the last m rows).
+        Both ends are relative: a range with one end fixed (AA$8:AA9) changes its shape from row to
+        row, which no reader of relative formulas (sheetnet's own among them) takes as one formula."""
         cost, m = self.at(Kind.COST, self.L).col, self.data.data.m
-        top = Ref(cost, self.first_row, fixed_row=True) if position < m - 1 else Ref(cost, 1 - m, relative=True)
-        return call("AVERAGE", Range(top, Ref(cost, 0, relative=True)))
+        return call("AVERAGE", Range(Ref(cost, -min(position, m - 1), relative=True), Ref(cost, 0, relative=True)))
 
     def _plain(self, c: Column) -> None:  # a number, in every row
         return None
@@ -268,10 +269,10 @@ class Layout:
     def _parts(self, it: Iteration, flat, column) -> list:
         """The numbers of a row in the order of its columns, as vectors: each matrix (W, dC/dW)
         made one by flat, the cost (and the sample and epoch cost) by column."""
-        parts = [column(it.sample)] * self.online + [it.a[0]]
+        parts = ([column(it.sample)] if self.online else []) + [it.a[0]]
         for l in range(1, self.L + 1):
             parts += [flat(it.W[l]), it.a[l], it.delta[l]]
-        parts += [it.T, column(it.C)] + [column(it.epoch)] * self.online
+        parts += [it.T, column(it.C)] + ([column(it.epoch)] if self.online else [])
         if self.changes:
             parts += [flat(m) for m in it.change[1:]]
         return parts

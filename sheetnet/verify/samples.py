@@ -5,11 +5,13 @@ compared with the recomputation as every other column's are (see compare.Finding
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from ..expression import fill
 from ..formula import FormulaError, parse
-from ..grid import address, column_letters
+from ..grid import address, column_letters, parse_address
 from ..layout import Kind, Layout
 from ..math.network import Problem
 from .report import Fault
@@ -31,16 +33,17 @@ class Samples:
         self.refs = [c for c in layout.columns if c.kind in (Kind.INPUT, Kind.TARGET)]
         self.epoch = layout.at(Kind.EPOCH, layout.L)
         # The texts sheetnet writes, accepted at sight: each input's and target's per sample, and
-        # the epoch cost's before the m-th row and after it (with its row left open).
+        # the epoch cost's in each row before the m-th and from it on (with its row left open).
         self.written = {(s, c.col): (self.data.input_ref if c.kind == Kind.INPUT else self.data.target_ref)(s, c.j).text(0)
                         for s in range(self.m) for c in self.refs}
-        self.epoch_pieces = [layout.epoch_formula(position).pieces() for position in (0, self.m - 1)]
+        self.epoch_pieces = [layout.epoch_formula(position).pieces() for position in range(self.m)]
         self.runs: list = []  # [fault, key, last row] in the order found
         self.open: dict = {}  # column -> its run
         self.failing = 0
 
     def add(self, c: Chunk) -> None:
         """Check the chunk's rows."""
+        index = {col: j for j, col in enumerate(self.window.cols)}
         for k, r in enumerate(c.rows.tolist()):
             iteration = int(c.numbers[k])
             uses = self.order.samples(iteration) + 1
@@ -50,8 +53,8 @@ class Samples:
                             "(the order of the first epoch, the same every epoch)", f"{Kind.SAMPLE.words}, "
                             f"iteration {iteration}", uses, shown)
             for col in self.refs:
-                self._reference(r, col, iteration, uses)
-            self._epoch(r, iteration)
+                self._reference(r, col, iteration, uses, float(c.trace[k, index[col.col]]))
+            self._epoch(r, iteration, float(c.trace[k, index[self.epoch.col]]))
 
     def _form(self, text: str, r: int, col: int):
         """The formula read in its cell, or the reason it cannot be."""
@@ -60,7 +63,7 @@ class Samples:
         except FormulaError as e:
             return str(e)
 
-    def _reference(self, r: int, c, iteration: int, uses: int) -> None:
+    def _reference(self, r: int, c, iteration: int, uses: int, expected: float) -> None:
         """An input or target: a plain reference to the cell of its row's sample on the data sheet."""
         cell = self.window.cell(r, c.col)
         if cell.formula is None or cell.formula == self.written.get((uses - 1, c.col)):
@@ -77,18 +80,18 @@ class Samples:
                 return
             if found is not None and found[1:] == (kind, index):
                 self._fault(r, c.col, f"refers to sample {found[0] + 1}; iteration {iteration} uses sample {uses}",
-                            what, formula=cell.formula, expected_formula=wanted.text(r))
+                            what, expected, cell.value, cell.formula, wanted.text(r))
                 return
         shown = form if isinstance(form, str) else "is not a plain reference to the cell of the sample's " + \
             f"{c.label} on data sheet {self.data.name!r}"
-        self._fault(r, c.col, f"{shown} (iteration {iteration} uses sample {uses})", what, formula=cell.formula,
-                    expected_formula=wanted.text(r))
+        self._fault(r, c.col, f"{shown} (iteration {iteration} uses sample {uses})", what, expected, cell.value,
+                    cell.formula, wanted.text(r))
 
-    def _epoch(self, r: int, iteration: int) -> None:
+    def _epoch(self, r: int, iteration: int, expected: float) -> None:
         """The epoch cost: the mean of the cost column from the first row, or the last m rows, down to this one."""
         col, first = self.epoch.col, self.layout.first_row
         cell = self.window.cell(r, col)
-        if cell.formula is None or cell.formula == fill(self.epoch_pieces[r - first >= self.m - 1], r):
+        if cell.formula is None or cell.formula == fill(self.epoch_pieces[min(r - first, self.m - 1)], r):
             return
         top = max(first, r - self.m + 1)
         wanted = [(None, row, self.cost_col) for row in range(top, r + 1)]
@@ -97,12 +100,12 @@ class Samples:
             probes = [_PROBE * (1 + k) for k in range(len(wanted))]
             if np.allclose(form.evaluate(probes), np.mean(probes, axis=0), rtol=1e-12, atol=0):
                 return
-        expected = self.layout.epoch_formula(r - first)
+        formula = self.layout.epoch_formula(r - first)
         letter = column_letters(self.cost_col)
         problem = form if isinstance(form, str) else \
             f"the epoch cost is the mean of the cost of the last {min(self.m, r - first + 1)} row(s), {letter}{top}:{letter}{r}"
-        self._fault(r, col, problem, f"{self.epoch.describe()}, iteration {iteration}", formula=cell.formula,
-                    expected_formula=expected.text(r))
+        self._fault(r, col, problem, f"{self.epoch.describe()}, iteration {iteration}", expected, cell.value,
+                    cell.formula, formula.text(r))
 
     def _fault(self, r: int, col: int, problem: str, what: str, expected=None, found=None, formula=None,
                expected_formula=None) -> None:
@@ -123,10 +126,13 @@ class Samples:
         """The faults found, a run of cells down a column as one."""
         out = []
         for fault, _, last in self.runs:
-            start = fault.cell
-            row = int("".join(ch for ch in start if ch.isdigit()))
+            row, col = parse_address(fault.cell)
             if last > row:
-                fault.cell = f"{start}:{start.rstrip('0123456789')}{last}"
-                fault.count = last - row + 1
+                fault = dataclasses.replace(fault, cell=f"{fault.cell}:{address(last, col)}", count=last - row + 1)
             out.append(fault)
         return out
+
+    @property
+    def first(self) -> Fault | None:
+        """The first failing cell, on its own."""
+        return self.runs[0][0] if self.runs else None

@@ -109,8 +109,8 @@ class Check:
                                key=lambda f: parse_address(f.cell.split(":")[0]))
         report.failing += self.samples.failing
         report.formula_faults += self.samples.failing
-        first = min(mine, key=lambda f: parse_address(f.cell.split(":")[0]))
-        if report.first is None or parse_address(first.cell.split(":")[0]) <= parse_address(report.first.cell):
+        first = self.samples.first
+        if report.first is None or parse_address(first.cell) <= parse_address(report.first.cell):
             report.first = first
 
     def _note(self, j: int, i: int, first: int, last: int, count: int, message: str) -> Note:
