@@ -455,8 +455,25 @@ def bench_wide(folder: Path, args, table: Table) -> None:
                    f"weights agree to {gap:.1e}")
 
 
+def bench_online(folder: Path, args, table: Table) -> None:
+    """Online training on XOR's four samples, one per row (the Sample and Epoch C columns, inputs
+    and targets referring to the data sheet), against the same 2-2-1 network on one sample."""
+    print("\n[7] online training on a dataset: a 2-2-1 network on XOR, against the same network on one sample")
+    sheetnet("template", folder / "xor.ods", "--data", "xor", "--layers", "2", "2", "1", "--force")
+    sheetnet("template", folder / "single.ods", "--layers", "2", "2", "1", "--seed", "1", "--force")
+    for suffix in (".ods", ".xlsx"):
+        single = sheetnet("train", folder / "single.ods", "-n", args.n, "-o", folder / f"single{suffix}", "--force")
+        online = sheetnet("train", folder / "xor.ods", "-n", args.n, "-o", folder / f"xor{suffix}", "--force")
+        against, met = ratio(online.seconds, single.seconds, TARGET_ONLINE)
+        table.add(f"sheetnet train+write {suffix}, one sample", args.n, single.seconds, single.peak_mb)
+        table.add(f"sheetnet train+write {suffix}, XOR online", args.n, online.seconds, online.peak_mb,
+                  against + " of one sample", met)
+
+
+TARGET_ONLINE = 1.2  # online training's time / the same network's on one sample, at most
+
 SECTIONS = {"writing": bench_writing, "verify": bench_verify, "long": bench_long, "wide": bench_wide,
-            "round-trip": bench_round_trip, "api": bench_api}
+            "round-trip": bench_round_trip, "api": bench_api, "online": bench_online}
 
 if __name__ == "__main__":
     if not shutil.which("soffice") and not shutil.which("libreoffice"):

@@ -54,6 +54,11 @@ class Dataset:
             return cls(X, T)
         return cls(X, T, np.random.default_rng(seed).permutation(len(np.atleast_2d(X))), seed)
 
+    @classmethod
+    def from_csv(cls, path) -> Dataset:
+        """The samples of a .csv file: a header line a0 a1 ... T0 T1 ..., then one sample per line."""
+        return from_csv(path)
+
     @property
     def m(self) -> int:
         """The number of samples."""
