@@ -283,19 +283,25 @@ class FloatPath:
     def histories(self, W: list, n: int, every: int, size: int):
         """histories(problem, n, every, size), each row's numbers from the float code as one tuple."""
         numbers, w = array("d"), tuple(_flat(W))  # an array, not Python floats: a tenth of the memory
-        data, epoch = self.problem.data, Epoch(self.problem.data)
+        data, epoch, m = self.problem.data, Epoch(self.problem.data), len(self.samples)
+        # The sample numbers (from 1) in the epoch's order, beside self.samples: plain lists, which
+        # a row takes faster than numpy's indexing.
+        shown = [1.0] if data is None else [s + 1.0 for s in data.order.tolist()]
         for k, after in itertools.pairwise(itertools.chain(logged(n, every), [None])):
+            constants = self.samples[(k - 1) % m]
             numbers.extend(w)
-            row = self.row(*self.constants(k), *w)
+            row = self.row(*constants, *w)
             numbers.extend(row)
             if data is not None:
                 epoch.add(row[-1])
-                numbers.extend((data.samples(k) + 1, epoch.cost))
+                numbers.extend((shown[(k - 1) % m], epoch.cost))
             if after is not None:
                 if data is None:
-                    w = self.steps(after - k, *self.samples[0], *w)
+                    w = self.steps(after - k, *constants, *w)
                 else:  # iteration k's update, then those of the iterations not shown
-                    w = self._through(self.steps(1, *self.constants(k), *w), after - k - 1, k + 1, epoch)
+                    w = self.steps(1, *constants, *w)
+                    if after > k + 1:
+                        w = self._through(w, after - k - 1, k + 1, epoch)
             if len(numbers) == size * self.width or after is None:
                 yield self._stack(np.frombuffer(numbers).reshape(-1, self.width))
                 numbers = array("d")
