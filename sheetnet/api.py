@@ -170,7 +170,8 @@ class Network:
 
     def __repr__(self) -> str:
         where = f" from {self.source.name}" if self.source else ""
-        return f"<Network {self.name!r}{where}: {self.shape}, learning rate {self.lr:g}>"
+        samples = "" if self.data is None else f", on {self.data.m} samples"
+        return f"<Network {self.name!r}{where}: {self.shape}, learning rate {self.lr:g}{samples}>"
 
 
 class Trace:
@@ -206,6 +207,8 @@ class Trace:
         """A Trace of quantities computed elsewhere (your own backpropagation, say), stacked by
         iteration as a Trace has them: W, delta and change with W(1) first (a leading None
         allowed), a with a(0) first (one row of inputs for all, or one per iteration)."""
+        if network.data is not None:
+            raise SheetnetError("Trace.of takes the numbers of a network on one sample (inputs, T), not on a dataset")
         C = np.asarray(C, dtype=float)
         rows, L, sizes = len(C), len(network.sizes) - 1, network.sizes
         matrices = lambda xs, what: [None] + [  # noqa: E731
@@ -293,8 +296,9 @@ class Workbook:
     def resume(self, sheet: str | None = None) -> Network:
         """The network of sheet (the one network's when None) as it stands after its last data
         row's update, its iterations numbered on from there (`sheetnet train --resume`): the sheet
-        is read to its last row, which is taken as iteration 1 + (rows − 1)·K, K the every-K-th of
-        a values-only sheet that verify finds. A network on samples goes on in the order of its epochs."""
+        is read to its last row, which is taken as iteration `rows` (the sheet's first row being
+        iteration 1), or of a values-only sheet, which may show every K-th iteration, the one verify
+        finds. A network on samples goes on in the order of its epochs."""
         if sheet is None:
             if len(self.networks) != 1:
                 raise SheetnetError(f"holds {len(self.networks)} networks: name the sheet", file=self.path)
@@ -302,14 +306,14 @@ class Workbook:
         net = self[sheet]
         [rows], _ = each_network(self.path, sheet, lambda *found: _Cached(*found, last_only=True))
         layout, last = rows.layout, rows.array()[0]
-        every = 1
         if not rows.formulas and rows.count > 1:  # values only: maybe every K-th iteration
-            if net.data is not None:
-                raise SheetnetError("holds numbers only: the order of its samples cannot be read from rows that may "
-                                    "show every K-th iteration; resume a sheet of formulas", file=self.path,
+            if net.data is not None and not net.datasheet.ordered:
+                raise SheetnetError("holds numbers only, and its data sheet no Order column: the order of its samples "
+                                    "cannot be read from rows that may show every K-th iteration", file=self.path,
                                     sheet=sheet)
-            every = check(self.path, sheet).reports[0].every
-        iteration = 1 + (rows.count - 1) * every  # of the last row, counted from the sheet's first
+            iteration = check(self.path, sheet).reports[0].iterations  # the last row's: verify finds K
+        else:
+            iteration = rows.count  # of the last row, counted from the sheet's first
         W = layout.unpack(last[None, :]).W
         W = [None] + [w[0] for w in W[1:]]
         if not all(np.isfinite(w).all() for w in W[1:]):
@@ -319,8 +323,7 @@ class Workbook:
         problem = Problem(Weights(W, net.lr), net.inputs, net.T, net.data)
         it = NumpyPath(problem).iterate(W, iteration)
         after = update(W, it.change, net.lr)
-        data = None if net.data is None else \
-            Dataset(net.data.X, net.data.T, np.roll(net.data.order, -(iteration % net.data.m)))
+        data = None if net.data is None else net.data.from_iteration(iteration + 1)
         resumed = Network(after, net.inputs, net.T, net.lr, net.name, source=self.path, data=data,
                           first=net.first + iteration)
         resumed.datasheet = net.datasheet
@@ -458,7 +461,7 @@ def sweep(path: PathLike, network: Network, rates: Sequence[float], n: int, ever
     origin = f" from {network.source.name}, sheet {network.name}" if network.source else ""
     note = f"Trained by sheetnet sweep{origin}: {n} iterations, " + _rows_note(n, every) + "."
     try:
-        curves, sheet = sweeping.sweep(path, network.name, Layout(network.sizes), network.problem, rates, n, every,
+        curves, sheet = sweeping.sweep(path, network.name, network.layout(), network.problem, rates, n, every,
                                        note, progress)
     except SheetnetError as e:
         raise e.located(file=path) from None

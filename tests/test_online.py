@@ -376,3 +376,37 @@ def test_explain_says_which_sample_an_input_is(tmp_path):
     assert f"sample {s}'s a1 on the data sheet 'Data' (C{1 + s} there)" in result.stdout
     for cell in ("B9", "V10"):
         assert sheetnet_cli("explain", src, cell).returncode == 0
+
+
+@pytest.mark.parametrize("suffix", [".ods", ".xlsx"])
+def test_a_sheet_of_every_kth_iteration_verifies_and_resumes(tmp_path, suffix):
+    """Its rows do not show the order of the samples: the data sheet's Order column does."""
+    src = tmp_path / f"xor{suffix}"
+    assert sheetnet_cli("template", src, "--data", "xor", "--shuffle", "3").returncode == 0
+    logged = tmp_path / f"logged{suffix}"
+    assert sheetnet_cli("train", src, "-n", "1000", "--log-every", "7", "-o", logged, "--results-only").returncode == 0
+    data = datasheet.read(formats.read(logged).sheet("Data"))
+    assert data.ordered and data.data.order.tolist() == Dataset.shuffled(XOR.X, XOR.T, 3).order.tolist()
+    [report] = sheetnet.check(logged).reports
+    assert report.ok and report.every == 7 and report.iterations == 1000
+    resumed = sheetnet.open(logged).resume()
+    whole = sheetnet.open(src)["Sheet1"].train(1001, progress=False)
+    assert resumed.first == 1001 and resumed.data.samples(1) == whole.network.data.samples(1001)
+    for l in (1, 2):
+        np.testing.assert_allclose(resumed.W[l], whole.W[l][-1], rtol=1e-13)
+
+
+def test_a_bad_order_column_is_refused_naming_the_cell(tmp_path):
+    path = _edited(tmp_path, lambda b: b["Data"].__setitem__("F3", b["Data"]["F2"].value))  # a sample twice
+    result = sheetnet_cli("train", path, "-n", "5", "-o", tmp_path / "out.ods")
+    assert result.returncode == 2 and "'Data', cell F3" in result.stderr and "once" in result.stderr
+
+
+def test_a_sweep_trains_on_the_samples(tmp_path):
+    net = sheetnet.Network.fresh((2, 2, 1), seed=2, data=Dataset.shuffled(XOR.X, XOR.T, 1))
+    swept = sheetnet.sweep(tmp_path / "sweep.xlsx", net, [0.5, 4], 400, progress=False)
+    book = formats.read(tmp_path / "sweep.xlsx")
+    assert book.names[0] == "Data" and swept.sheet in book.names
+    assert sheetnet.check(tmp_path / "sweep.xlsx").ok
+    fast = sheetnet.Network(net.W, lr=4, data=net.data).train(400, progress=False)
+    assert swept.curves[1].final == fast.C[-1]

@@ -108,7 +108,9 @@ class Shown:
         first, last = layout.first_row, layout.first_row + max(self.rows, 1) - 1
         lines = [f"{self.name}: {shape(layout.sizes)} network, {self.rows:,} row{'s' * (self.rows != 1)} "
                  f"({first} to {last}), learning rate {number(problem.network.lr)} ({layout.lr_address})",
-                 f"  inputs {numbers(problem.inputs)}, targets {numbers(problem.T)}"]
+                 f"  inputs {numbers(problem.inputs)}, targets {numbers(problem.T)}" +
+                 ("" if problem.data is None else
+                  f" (sample {problem.data.samples(1) + 1} of the {problem.data.m:,} on sheet '{layout.data.name}')")]
         for l in range(1, layout.L + 1):
             lines.append(f"  W({l}) in row {first}:")
             lines += matrix(problem.network.W[l])

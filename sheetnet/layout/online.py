@@ -17,15 +17,30 @@ import numpy as np
 from ..errors import SheetnetError
 from ..formula import FormulaError, parse
 from ..grid import Sheet, address
-from ..math.data import Dataset
+from ..math.data import Dataset, split_labels
 from ..math.network import Problem, shape
 from . import Kind, Layout, find_label_row
 from . import data as datasheet
 
 
 def is_data_sheet(sheet: Sheet) -> bool:
-    """Whether a sheet (its first rows at least) holds samples and no network."""
+    """Whether a sheet (its first rows at least) holds samples and no network: a 'Sample' label
+    followed by 'a0' (a data sheet whose other labels are wrong too, for its errors to be told)."""
     return find_label_row(sheet) is None and datasheet.label_cell(sheet) is not None
+
+
+def _labelled(sheet: Sheet) -> bool:
+    """Whether a data sheet's labels are Sample a0 ... T0 ... and no more (a check sheet's run on
+    into the weights' labels)."""
+    r, c = datasheet.label_cell(sheet)
+    header = []
+    while isinstance(sheet.value(r, c + 1 + len(header)), str) and sheet.value(r, c + 1 + len(header)).strip():
+        header.append(sheet.value(r, c + 1 + len(header)))
+    try:
+        split_labels(header, lambda k: {})
+    except SheetnetError:
+        return False
+    return True
 
 
 def referred_sheet(sheet: Sheet, layout: Layout) -> str | None:
@@ -58,7 +73,7 @@ def choose(sheet: Sheet, layout: Layout, data_sheets) -> datasheet.DataSheet:
                                 "followed by a0, ...)", sheet=sheet.name,
                                 cell=address(layout.first_row, layout.at(Kind.INPUT, 0).col))
         picked = found[name]
-    elif len(found) == 1:
+    elif len(found := {n: sheet for n, sheet in found.items() if _labelled(sheet)}) == 1:
         [picked] = found.values()
     else:
         raise SheetnetError("trains on samples, but the workbook holds " +
@@ -111,7 +126,12 @@ def attach(sheet: Sheet, layout: Layout, problem: Problem, data_sheets) -> tuple
         return layout, problem
     data = choose(sheet, layout, data_sheets)
     m = data.data.m
-    dataset = Dataset(data.data.X, data.data.T, order(sheet, layout, samples_shown(sheet, layout, m), m))
+    shown = samples_shown(sheet, layout, m)
+    # The rows of a sheet of formulas are consecutive iterations and show the order; those of a
+    # sheet of numbers may show every K-th: its data sheet's Order column tells it, where it has one.
+    values_only = sheet.cell(layout.first_row, layout.at(Kind.INPUT, 0).col).formula is None
+    epochs = data.data.order if values_only and data.ordered else order(sheet, layout, shown, m)
+    dataset = Dataset(data.data.X, data.data.T, epochs)
     first = dataset.samples(1)
     return (dataclasses.replace(layout, data=data),
             Problem(problem.network, dataset.X[first], dataset.T[first], dataset))

@@ -72,6 +72,11 @@ class Dataset:
     def nL(self) -> int:
         return self.T.shape[1]
 
+    def from_iteration(self, k: int) -> Dataset:
+        """The same samples, in the order that makes iteration 1 this order's iteration k (a
+        training resumed there)."""
+        return Dataset(self.X, self.T, np.roll(self.order, -((k - 1) % self.m)))
+
     def samples(self, k: np.ndarray | int) -> np.ndarray | int:
         """The 0-based sample of iteration k (from 1): order[(k − 1) mod m]."""
         picked = self.order[(np.asarray(k) - 1) % self.m]
