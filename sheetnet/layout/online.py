@@ -24,14 +24,20 @@ from . import data as datasheet
 
 
 def is_data_sheet(sheet: Sheet) -> bool:
-    """Whether a sheet (its first rows at least) holds samples and no network: a 'Sample' label
-    followed by 'a0' (a data sheet whose other labels are wrong too, for its errors to be told)."""
-    return find_label_row(sheet) is None and datasheet.label_cell(sheet) is not None
+    """Whether a sheet (its first rows at least) holds samples and no network: its labels are
+    Sample a0 ... T0 ... and no more (a check sheet's run on into the weights' labels)."""
+    return find_label_row(sheet) is None and datasheet.label_cell(sheet) is not None and _labelled(sheet)
+
+
+def _named(sheet: Sheet, name: str | None) -> bool:
+    """Whether a sheet is a data sheet, or the one a network's formulas name and looks like one
+    (its errors then tell what is wrong with it)."""
+    return is_data_sheet(sheet) or (sheet.name == name and find_label_row(sheet) is None
+                                    and datasheet.label_cell(sheet) is not None)
 
 
 def _labelled(sheet: Sheet) -> bool:
-    """Whether a data sheet's labels are Sample a0 ... T0 ... and no more (a check sheet's run on
-    into the weights' labels)."""
+    """Whether the labels after a sheet's 'Sample' label are a0 ... T0 ... and no more."""
     r, c = datasheet.label_cell(sheet)
     header = []
     while isinstance(sheet.value(r, c + 1 + len(header)), str) and sheet.value(r, c + 1 + len(header)).strip():
@@ -62,8 +68,8 @@ def referred_sheet(sheet: Sheet, layout: Layout) -> str | None:
 
 def choose(sheet: Sheet, layout: Layout, data_sheets) -> datasheet.DataSheet:
     """The data sheet an online network sheet trains on. data_sheets(name): {name: Sheet} of the
-    workbook's data sheets, each read whole, among them the one named if there is one (all of
-    them for name None)."""
+    workbook's data sheets, each read whole, among them the one named if there is one, even with
+    wrong labels (all of them for name None)."""
     name = referred_sheet(sheet, layout)
     found = data_sheets(name)
     where = {"sheet": sheet.name, "cell": address(layout.label_row, layout.at(Kind.SAMPLE, 0).col)}
@@ -73,7 +79,7 @@ def choose(sheet: Sheet, layout: Layout, data_sheets) -> datasheet.DataSheet:
                                 "followed by a0, ...)", sheet=sheet.name,
                                 cell=address(layout.first_row, layout.at(Kind.INPUT, 0).col))
         picked = found[name]
-    elif len(found := {n: sheet for n, sheet in found.items() if _labelled(sheet)}) == 1:
+    elif len(found) == 1:
         [picked] = found.values()
     else:
         raise SheetnetError("trains on samples, but the workbook holds " +
@@ -139,7 +145,7 @@ def attach(sheet: Sheet, layout: Layout, problem: Problem, data_sheets) -> tuple
 
 def in_book(book):
     """data_sheets(name) of a Book read with its data sheets whole (see formats.read's whole)."""
-    return lambda name: {s.name: s for s in book.sheets if is_data_sheet(s)}
+    return lambda name: {s.name: s for s in book.sheets if _named(s, name)}
 
 
 class Streamed:
@@ -159,6 +165,6 @@ class Streamed:
         if self.all is None:
             from .. import formats
 
-            book = formats.read(self.path, keep=is_data_sheet)
-            self.all = {s.name: s for s in book.sheets if is_data_sheet(s)}
+            book = formats.read(self.path, keep=lambda sheet: _named(sheet, name))
+            self.all = {s.name: s for s in book.sheets}
         return self.all

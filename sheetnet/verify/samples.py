@@ -9,9 +9,9 @@ import dataclasses
 
 import numpy as np
 
-from ..expression import fill
+from ..formats._rowformat import compile_row
 from ..formula import FormulaError, parse
-from ..grid import address, column_letters, parse_address
+from ..grid import EMPTY, Cell, Row, address, column_letters, parse_address
 from ..layout import Kind, Layout
 from ..math.network import Problem
 from .report import Fault
@@ -32,29 +32,63 @@ class Samples:
         self.cost_col = layout.at(Kind.COST, layout.L).col
         self.refs = [c for c in layout.columns if c.kind in (Kind.INPUT, Kind.TARGET)]
         self.epoch = layout.at(Kind.EPOCH, layout.L)
+        self.cols = [self.sample_col] + [c.col for c in self.refs] + [self.epoch.col]  # what take() keeps
+        self.held: dict = {}  # row -> (its sample number, the formulas of its inputs, targets and epoch cost)
         # The texts sheetnet writes, accepted at sight: each input's and target's per sample, and
         # the epoch cost's in each row before the m-th and from it on (with its row left open).
-        self.written = {(s, c.col): (self.data.input_ref if c.kind == Kind.INPUT else self.data.target_ref)(s, c.j).text(0)
-                        for s in range(self.m) for c in self.refs}
-        self.epoch_pieces = [layout.epoch_formula(position).pieces() for position in range(self.m)]
+        self.written, self.numbers = {}, {}  # and the number each written reference gives
+        for s in range(self.m):
+            for c in self.refs:
+                inputs = c.kind == Kind.INPUT
+                text = (self.data.input_ref if inputs else self.data.target_ref)(s, c.j).text(0)
+                self.written[(s, c.col)] = text
+                self.numbers[text] = float((self.data.data.X if inputs else self.data.data.T)[s, c.j])
+        self.epoch_texts = [compile_row(layout.epoch_formula(position).pieces(), 0) for position in range(self.m)]
         self.runs: list = []  # [fault, key, last row] in the order found
         self.open: dict = {}  # column -> its run
         self.failing = 0
 
+    def take(self, r: int, cells):
+        """Keep what the checks need of a row as it streams in (its sample, and the formulas of its
+        inputs, targets and epoch cost), and give the row back without those formulas: the
+        comparison of formulas column by column (verify.formulas) knows one formula per column,
+        and these differ from row to row. A reference without a cached value (a file saved
+        without calculating) gets the data sheet's number."""
+        cols = self.cols
+        if isinstance(cells, Row):
+            index, texts = cells.columns.index, cells.formulas.split(Row.SEPARATOR)
+            at = [index.get(col) for col in cols]
+            self.held[r] = (None if at[0] is None else cells.numbers[at[0]],
+                            [None if k is None else texts[k] or None for k in at[1:]])
+            for k in at[1:]:
+                if k is not None:
+                    texts[k] = ""
+            return Row(cells.columns, cells.numbers, Row.SEPARATOR.join(texts))
+        found = [cells.get(col, EMPTY) for col in cols]
+        self.held[r] = (found[0].value, [cell.formula for cell in found[1:]])
+        stripped = dict(cells)
+        for col, cell in zip(cols[1:], found[1:]):
+            if cell.formula is not None:
+                value = self.numbers.get(cell.formula) if cell.value is None else cell.value
+                stripped[col] = Cell(value, None)
+        return stripped
+
     def add(self, c: Chunk) -> None:
         """Check the chunk's rows."""
         index = {col: j for j, col in enumerate(self.window.cols)}
+        uses = (self.order.samples(c.numbers) + 1).tolist()
         for k, r in enumerate(c.rows.tolist()):
             iteration = int(c.numbers[k])
-            uses = self.order.samples(iteration) + 1
-            shown = self.window.cell(r, self.sample_col).value
-            if shown != uses:
-                self._fault(r, self.sample_col, f"shows sample {shown!r}; iteration {iteration} uses sample {uses} "
+            shown, formulas = self.held.pop(r, (None, [None] * (len(self.cols) - 1)))
+            if shown != uses[k]:
+                self._fault(r, self.sample_col, f"shows sample {shown!r}; iteration {iteration} uses sample {uses[k]} "
                             "(the order of the first epoch, the same every epoch)", f"{Kind.SAMPLE.words}, "
-                            f"iteration {iteration}", uses, shown)
-            for col in self.refs:
-                self._reference(r, col, iteration, uses, float(c.trace[k, index[col.col]]))
-            self._epoch(r, iteration, float(c.trace[k, index[self.epoch.col]]))
+                            f"iteration {iteration}", uses[k], shown)
+            for col, formula in zip(self.refs, formulas):
+                if formula is not None and formula != self.written.get((uses[k] - 1, col.col)):
+                    self._reference(r, col, formula, iteration, uses[k], float(c.trace[k, index[col.col]]))
+            if formulas[-1] is not None:
+                self._epoch(r, formulas[-1], iteration, float(c.trace[k, index[self.epoch.col]]))
 
     def _form(self, text: str, r: int, col: int):
         """The formula read in its cell, or the reason it cannot be."""
@@ -63,11 +97,9 @@ class Samples:
         except FormulaError as e:
             return str(e)
 
-    def _reference(self, r: int, c, iteration: int, uses: int, expected: float) -> None:
+    def _reference(self, r: int, c, formula: str, iteration: int, uses: int, expected: float) -> None:
         """An input or target: a plain reference to the cell of its row's sample on the data sheet."""
-        cell = self.window.cell(r, c.col)
-        if cell.formula is None or cell.formula == self.written.get((uses - 1, c.col)):
-            return  # a values-only sheet's is compared by its number alone
+        cell = Cell(self.window.cell(r, c.col).value, formula)
         kind, index = ("a", c.j) if c.kind == Kind.INPUT else ("T", c.j)
         wanted = self.data.input_ref(uses - 1, index) if kind == "a" else self.data.target_ref(uses - 1, index)
         what = f"{c.describe()}, iteration {iteration}"
@@ -87,11 +119,11 @@ class Samples:
         self._fault(r, c.col, f"{shown} (iteration {iteration} uses sample {uses})", what, expected, cell.value,
                     cell.formula, wanted.text(r))
 
-    def _epoch(self, r: int, iteration: int, expected: float) -> None:
+    def _epoch(self, r: int, formula: str, iteration: int, expected: float) -> None:
         """The epoch cost: the mean of the cost column from the first row, or the last m rows, down to this one."""
         col, first = self.epoch.col, self.layout.first_row
-        cell = self.window.cell(r, col)
-        if cell.formula is None or cell.formula == fill(self.epoch_pieces[min(r - first, self.m - 1)], r):
+        cell = Cell(self.window.cell(r, col).value, formula)
+        if formula == self.epoch_texts[min(r - first, self.m - 1)]((), r):
             return
         top = max(first, r - self.m + 1)
         wanted = [(None, row, self.cost_col) for row in range(top, r + 1)]

@@ -68,6 +68,8 @@ class Check:
     def feed(self, r: int, cells) -> None:
         """The cells of row r (ascending, from the first data row on)."""
         window = self.window
+        if self.samples is not None:
+            cells = self.samples.take(r, cells)
         if not self.ended:
             if r == window.last + 1 and not self.network.isdisjoint(cells):
                 window.last = r
