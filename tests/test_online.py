@@ -15,10 +15,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import close
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from libreoffice import convert
 
 import sheetnet
 from sheetnet import formats
+from sheetnet.grid import sheet_name_problem
 from sheetnet.layout import Kind, networks
 from sheetnet.layout import data as datasheet
 from sheetnet.math.data import XOR, Dataset
@@ -410,3 +413,24 @@ def test_a_sweep_trains_on_the_samples(tmp_path):
     assert sheetnet.check(tmp_path / "sweep.xlsx").ok
     fast = sheetnet.Network(net.W, lr=4, data=net.data).train(400, progress=False)
     assert swept.curves[1].final == fast.C[-1]
+
+
+NAMES = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=20).filter(
+    lambda name: sheet_name_problem(name) is None)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=NAMES, suffix=st.sampled_from([".ods", ".xlsx"]))
+def test_a_data_sheet_of_any_name(tmp_path, name, suffix):
+    """A data sheet keeps its name (one read from a workbook, say) where the network's sheet does
+    not take it; every reference to it, rendered by the formats, reads back to its cells."""
+    net = sheetnet.Network.fresh((2, 2, 1), seed=1, data=Dataset.shuffled(XOR.X, XOR.T, 2))
+    net.datasheet = datasheet.DataSheet(name, net.data)
+    path = tmp_path / f"named{suffix}"
+    sheetnet.write(path, net, 9, progress=False)
+    book = formats.read(path)
+    [(sheet, layout, problem)] = networks(book)
+    assert book.names[0] == layout.data.name
+    assert layout.data.name == name or name.casefold() in [n.casefold() for n in book.names[1:]]  # taken
+    np.testing.assert_array_equal(problem.data.order, net.data.order)
+    assert sheetnet.check(path).ok

@@ -152,15 +152,15 @@ def write(path, runs: list, progress: bool = False, copy_of=None, before=None) -
 
 
 def _named_data(runs: list, taken: list) -> tuple[list, list]:
-    """The runs with the data sheets they write named ('Data', or a fresh name where it is taken),
-    and those data sheets, each once."""
+    """The runs with the data sheets they write named (their own name, 'Data' for a new one, or a
+    fresh name where it is taken), and those data sheets, each once."""
     named: dict = {}  # id of a run's DataSheet -> the one written
     out = []
     for run in runs:
         data = run.layout.data
         if data is not None and run.writes_data:
             if id(data) not in named:
-                named[id(data)] = dataclasses.replace(data, name=fresh_name(datasheet.NAME, taken))
+                named[id(data)] = dataclasses.replace(data, name=fresh_name(data.name, taken))
                 taken.append(named[id(data)].name)
             run = dataclasses.replace(run, layout=dataclasses.replace(run.layout, data=named[id(data)]))
         out.append(run)
