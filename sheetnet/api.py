@@ -19,6 +19,7 @@ sheet and cell where it can, as the command's messages do; the command is built 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -118,7 +119,10 @@ class Network:
     def layout(self, changes: bool = True) -> Layout:
         """Where it sits in a sheet sheetnet writes: online with its dataset (on a data sheet 'Data',
         or where it was read from)."""
-        data = None if self.data is None else self.datasheet or DataSheet(DATA_NAME, self.data)
+        data = None
+        if self.data is not None:  # its data sheet holds its samples in its order (the Order column)
+            data = DataSheet(DATA_NAME, self.data) if self.datasheet is None else \
+                dataclasses.replace(self.datasheet, data=self.data)
         return Layout(self.sizes, changes=changes, data=data)
 
     @property

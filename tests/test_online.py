@@ -434,3 +434,14 @@ def test_a_data_sheet_of_any_name(tmp_path, name, suffix):
     assert layout.data.name == name or name.casefold() in [n.casefold() for n in book.names[1:]]  # taken
     np.testing.assert_array_equal(problem.data.order, net.data.order)
     assert sheetnet.check(path).ok
+
+
+def test_networks_on_one_data_sheet_share_it_when_written_again(tmp_path):
+    data = Dataset.shuffled(XOR.X, XOR.T, 4)
+    nets = [sheetnet.Network.fresh((2, 2, 1), 1, "A", data=data), sheetnet.Network.fresh((2, 3, 1), 2, "B", data=data)]
+    sheetnet.write(tmp_path / "two.ods", nets, 8, progress=False)
+    book = sheetnet.open(tmp_path / "two.ods")
+    sheetnet.write(tmp_path / "two.xlsx", book.networks, 20, progress=False)
+    assert formats.read(tmp_path / "two.xlsx").names == ["Data", "A", "A summary", "B", "B summary", "A check",
+                                                          "B check"]
+    assert sheetnet.check(tmp_path / "two.xlsx").ok

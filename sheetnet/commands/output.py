@@ -154,15 +154,17 @@ def write(path, runs: list, progress: bool = False, copy_of=None, before=None) -
 def _named_data(runs: list, taken: list) -> tuple[list, list]:
     """The runs with the data sheets they write named (their own name, 'Data' for a new one, or a
     fresh name where it is taken), and those data sheets, each once."""
-    named: dict = {}  # id of a run's DataSheet -> the one written
+    named: dict = {}  # what makes a data sheet (where it stands, its samples and order) -> the one written
     out = []
     for run in runs:
         data = run.layout.data
         if data is not None and run.writes_data:
-            if id(data) not in named:
-                named[id(data)] = dataclasses.replace(data, name=fresh_name(data.name, taken))
-                taken.append(named[id(data)].name)
-            run = dataclasses.replace(run, layout=dataclasses.replace(run.layout, data=named[id(data)]))
+            key = (data.name, data.label_row, data.sample_col, data.data.X.tobytes(), data.data.T.tobytes(),
+                   data.data.order.tobytes())
+            if key not in named:
+                named[key] = dataclasses.replace(data, name=fresh_name(data.name, taken))
+                taken.append(named[key].name)
+            run = dataclasses.replace(run, layout=dataclasses.replace(run.layout, data=named[key]))
         out.append(run)
     return out, list(named.values())
 
