@@ -445,3 +445,13 @@ def test_networks_on_one_data_sheet_share_it_when_written_again(tmp_path):
     assert formats.read(tmp_path / "two.xlsx").names == ["Data", "A", "A summary", "B", "B summary", "A check",
                                                           "B check"]
     assert sheetnet.check(tmp_path / "two.xlsx").ok
+
+
+def test_a_sheet_shorter_than_an_epoch_goes_on_in_the_data_sheets_order(tmp_path):
+    rng = np.random.default_rng(5)
+    data = Dataset.shuffled(rng.uniform(0, 1, (30, 2)), rng.uniform(0, 1, (30, 1)), 8)
+    net = sheetnet.Network.fresh((2, 2, 1), 3, data=data)
+    sheetnet.write(tmp_path / "short.xlsx", net, 5, progress=False)  # 5 rows of an epoch of 30
+    [read] = sheetnet.open(tmp_path / "short.xlsx").networks
+    np.testing.assert_array_equal(read.data.order, data.order)
+    np.testing.assert_array_equal(read.train(70, progress=False).numbers, net.train(70, progress=False).numbers)

@@ -4,7 +4,9 @@ A network sheet with a ``Sample`` label left of its inputs trains on a data shee
 one per row (see :mod:`sheetnet.layout`). Its data sheet is the one its first data row's input
 formulas refer to, or, where the file gives no formulas, the workbook's only data sheet. The
 order of the samples is the one its sample column shows in the first epoch (its first m rows),
-kept for every epoch; a sheet of fewer rows continues with the samples it has not shown, in turn.
+kept for every epoch; a sheet of fewer rows continues with the samples it has not shown, in the
+data sheet's Order column's order (in turn without one). A sheet of numbers only, whose rows may
+show every K-th iteration, takes the Order column's order.
 """
 
 from __future__ import annotations
@@ -111,18 +113,19 @@ def samples_shown(sheet: Sheet, layout: Layout, m: int) -> list[int]:
     return shown
 
 
-def order(sheet: Sheet, layout: Layout, shown: list[int], m: int) -> np.ndarray:
+def order(sheet: Sheet, layout: Layout, shown: list[int], rest: np.ndarray) -> np.ndarray:
     """The epoch's order (0-based) the sample column shows: its first m rows, then the samples
-    they do not show, in turn; an error naming a sample shown twice in them. (A later row that
-    breaks the order is verify's to report: training starts from the first row.)"""
-    col = layout.at(Kind.SAMPLE, 0).col
+    they do not show (a sheet of fewer rows, or one read in part) in the order rest gives; an
+    error naming a sample shown twice in them. (A later row that breaks the order is verify's to
+    report: training starts from the first row.)"""
+    col, m = layout.at(Kind.SAMPLE, 0).col, len(rest)
     first: dict = {}
     for t, s in enumerate(shown[:m]):
         if s in first:
             raise SheetnetError(f"sample {s} again in the first epoch (row {first[s]} shows it): the rows of an epoch "
                                 "take each sample once", sheet=sheet.name, cell=address(layout.first_row + t, col))
         first[s] = layout.first_row + t
-    return np.array([s - 1 for s in shown[:m]] + [s for s in range(m) if s + 1 not in first], dtype=np.intp)
+    return np.array([s - 1 for s in shown[:m]] + [s for s in rest.tolist() if s + 1 not in first], dtype=np.intp)
 
 
 def attach(sheet: Sheet, layout: Layout, problem: Problem, data_sheets) -> tuple[Layout, Problem]:
@@ -133,10 +136,11 @@ def attach(sheet: Sheet, layout: Layout, problem: Problem, data_sheets) -> tuple
     data = choose(sheet, layout, data_sheets)
     m = data.data.m
     shown = samples_shown(sheet, layout, m)
-    # The rows of a sheet of formulas are consecutive iterations and show the order; those of a
-    # sheet of numbers may show every K-th: its data sheet's Order column tells it, where it has one.
+    # The rows of a sheet of formulas are consecutive iterations and show the order, as far as they
+    # go (the data sheet's Order column, or the samples in turn, tells the rest); those of a sheet
+    # of numbers may show every K-th: its data sheet's Order column tells it, where it has one.
     values_only = sheet.cell(layout.first_row, layout.at(Kind.INPUT, 0).col).formula is None
-    epochs = data.data.order if values_only and data.ordered else order(sheet, layout, shown, m)
+    epochs = data.data.order if values_only and data.ordered else order(sheet, layout, shown, data.data.order)
     dataset = Dataset(data.data.X, data.data.T, epochs)
     first = dataset.samples(1)
     return (dataclasses.replace(layout, data=data),
