@@ -455,3 +455,23 @@ def test_a_sheet_shorter_than_an_epoch_goes_on_in_the_data_sheets_order(tmp_path
     [read] = sheetnet.open(tmp_path / "short.xlsx").networks
     np.testing.assert_array_equal(read.data.order, data.order)
     np.testing.assert_array_equal(read.train(70, progress=False).numbers, net.train(70, progress=False).numbers)
+
+
+def test_a_sample_edited_in_the_file_moves_every_row_in_libreoffice(tmp_path):
+    """The .xlsx edited as a user would (openpyxl: Data!C3, sample 2's a1, from 1 to 0.25),
+    recalculated by LibreOffice: every row follows, as the recomputation on the edited samples."""
+    openpyxl = pytest.importorskip("openpyxl")
+    data = Dataset.shuffled(XOR.X, XOR.T, 3)
+    path = tmp_path / "xor.xlsx"
+    online_workbook(path, n=40, data=data)
+    book = openpyxl.load_workbook(path)
+    assert book["Data"]["C3"].value == 1
+    book["Data"]["C3"] = 0.25
+    book.save(tmp_path / "edited.xlsx")
+    theirs = formats.read(convert(tmp_path / "edited.xlsx", tmp_path / "lo", "xlsx")).sheet("Sheet1")
+    X = XOR.X.copy()
+    X[1, 1] = 0.25
+    expected = sheetnet.Network.fresh((2, 2, 1), seed=4, data=Dataset(X, XOR.T, data.order)).train(40, progress=False)
+    for k in range(40):
+        for j, x in enumerate(expected.numbers[k]):
+            assert close(theirs.value(8 + k, 2 + j), x), (8 + k, 2 + j, theirs.value(8 + k, 2 + j), x)
