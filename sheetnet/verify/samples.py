@@ -132,12 +132,11 @@ class Samples:
             probes = [_PROBE * (1 + k) for k in range(len(wanted))]
             if np.allclose(form.evaluate(probes), np.mean(probes, axis=0), rtol=1e-12, atol=0):
                 return
-        formula = self.layout.epoch_formula(r - first)
         letter = column_letters(self.cost_col)
         problem = form if isinstance(form, str) else \
             f"the epoch cost is the mean of the cost of the last {min(self.m, r - first + 1)} row(s), {letter}{top}:{letter}{r}"
         self._fault(r, col, problem, f"{self.epoch.describe()}, iteration {iteration}", expected, cell.value,
-                    cell.formula, formula.text(r))
+                    cell.formula, self.layout.epoch_formula(r - first).text(r))
 
     def _fault(self, r: int, col: int, problem: str, what: str, expected=None, found=None, formula=None,
                expected_formula=None) -> None:
