@@ -162,7 +162,8 @@ def _named_data(runs: list, taken: list) -> tuple[list, list]:
             key = (data.name, data.label_row, data.sample_col, data.data.X.tobytes(), data.data.T.tobytes(),
                    data.data.order.tobytes())
             if key not in named:
-                named[key] = dataclasses.replace(data, name=fresh_name(data.name, taken))
+                free = data.name.casefold() not in {t.casefold() for t in taken}  # as it is: fresh_name trims
+                named[key] = dataclasses.replace(data, name=data.name if free else fresh_name(data.name, taken))
                 taken.append(named[key].name)
             run = dataclasses.replace(run, layout=dataclasses.replace(run.layout, data=named[key]))
         out.append(run)
