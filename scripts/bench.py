@@ -455,8 +455,48 @@ def bench_wide(folder: Path, args, table: Table) -> None:
                    f"weights agree to {gap:.1e}")
 
 
+# A single-sample 2-2-1 network whose numbers keep changing in every digit, as XOR's do: the
+# template's, at a learning rate too small for it to converge within the rows written.
+SLOW_SINGLE = """
+import sys
+import sheetnet
+one = sheetnet.Network.fresh((2, 2, 1), seed=1)
+sheetnet.write(sys.argv[1], sheetnet.Network(one.W, one.inputs, one.T, lr=1e-4), 1, progress=False)
+"""
+
+
+def bench_online(folder: Path, args, table: Table) -> None:
+    """Online training on XOR's four samples, one per row (the Sample and Epoch C columns, inputs
+    and targets referring to the data sheet), against the same 2-2-1 network on one sample: the
+    template's, which converges within a few thousand rows (its rows then repeat the same digits,
+    which deflate several times faster), and one at γ = 0.0001, whose numbers keep changing as
+    XOR's do (a file of the same size)."""
+    print("\n[7] online training on a dataset: a 2-2-1 network on XOR, against the same network on one sample")
+    sheetnet("template", folder / "xor.ods", "--data", "xor", "--layers", "2", "2", "1", "--force")
+    sheetnet("template", folder / "one.ods", "--layers", "2", "2", "1", "--seed", "1", "--force")
+    run([sys.executable, "-c", SLOW_SINGLE, folder / "slow.ods"])
+    for suffix in (".ods", ".xlsx"):
+        timed = {}
+        for name in ("one", "slow", "xor"):
+            out = folder / f"{name}_trained{suffix}"
+            timed[name] = sheetnet("train", folder / f"{name}.ods", "-n", args.n, "-o", out, "--force")
+            timed[name].mb = out.stat().st_size / 1e6
+        single, slow, online = timed["one"], timed["slow"], timed["xor"]
+        table.add(f"sheetnet train+write {suffix}, one sample", args.n, single.seconds, single.peak_mb,
+                  note=f"{single.mb:.0f} MB file")
+        table.add(f"sheetnet train+write {suffix}, one sample, γ 0.0001", args.n, slow.seconds, slow.peak_mb,
+                  note=f"{slow.mb:.0f} MB file")
+        against, met = ratio(online.seconds, single.seconds, TARGET_ONLINE)
+        against_slow, _ = ratio(online.seconds, slow.seconds, TARGET_ONLINE)
+        table.add(f"sheetnet train+write {suffix}, XOR online", args.n, online.seconds, online.peak_mb,
+                  against + " of one sample", met, f"{online.mb:.0f} MB file; {against_slow.split(' (')[0]} of one "
+                                                   "sample at γ 0.0001")
+
+
+TARGET_ONLINE = 1.2  # online training's time / the same network's on one sample, at most
+
 SECTIONS = {"writing": bench_writing, "verify": bench_verify, "long": bench_long, "wide": bench_wide,
-            "round-trip": bench_round_trip, "api": bench_api}
+            "round-trip": bench_round_trip, "api": bench_api, "online": bench_online}
 
 if __name__ == "__main__":
     if not shutil.which("soffice") and not shutil.which("libreoffice"):

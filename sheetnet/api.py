@@ -19,6 +19,7 @@ sheet and cell where it can, as the command's messages do; the command is built 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -37,9 +38,13 @@ from .commands.output import write as write_runs
 from .commands.progress import Progress
 from .errors import SheetnetError
 from .grid import Cell, Columns, Row, Sheet, address, fresh_name, sheet_name_problem
-from .layout import Layout, find, networks
+from .layout import Kind, Layout, find, networks
+from .layout.data import NAME as DATA_NAME
+from .layout.data import DataSheet
+from .layout.online import is_data_sheet
 from .layout.sheets import each_network
-from .math.network import Iteration, Problem, count_logged, logged, shape
+from .math.data import Dataset
+from .math.network import Iteration, NumpyPath, Problem, count_logged, logged, shape, update
 from .math.network import Network as Weights
 from .math.template import problem_for
 from .verify.report import ATOL, RTOL, Report, Tolerance
@@ -55,10 +60,15 @@ class Network:
     ``Network(W=[W1, W2], inputs=[0.1, 0.9], T=[0.3, 0.4], lr=0.5)``: W(l) of shape
     (n_l, n_{l-1} + 1), the bias last (a leading None, as ``net.W`` has it, is allowed).
     ``source`` is the workbook it was read from, if any (:func:`open` sets it).
+
+    ``Network(W, data=sheetnet.Dataset.from_csv("xor.csv"))`` trains on a dataset's samples, one
+    per iteration (online): iteration k on sample ``data.samples(k)``; inputs and T are then the
+    first iteration's sample. ``first`` is the number of the first iteration (a network resumed
+    from a sheet's last row, see :meth:`Workbook.resume`, numbers its iterations on).
     """
 
-    def __init__(self, W: Sequence, inputs, T, lr: float = 0.5, name: str = "Sheet1", *,
-                 source: PathLike | None = None):
+    def __init__(self, W: Sequence, inputs=None, T=None, lr: float = 0.5, name: str = "Sheet1", *,
+                 source: PathLike | None = None, data: Dataset | None = None, first: int = 1):
         matrices = [np.array(w, dtype=float) for w in (W[1:] if len(W) and W[0] is None else W)]
         if not matrices or any(w.ndim != 2 for w in matrices):
             raise SheetnetError("W is W(1), ..., W(L): one matrix (rows j, columns i and the bias) per layer")
@@ -68,6 +78,13 @@ class Network:
             if w.shape != (sizes[l], sizes[l - 1] + 1):
                 raise SheetnetError(f"W({l}) has shape {w.shape}: a layer of {sizes[l]} after one of "
                                     f"{sizes[l - 1]} needs {(sizes[l], sizes[l - 1] + 1)} (the bias last)")
+        if data is not None:
+            if (data.n0, data.nL) != (sizes[0], sizes[-1]):
+                raise SheetnetError(f"the layers {shape(sizes)} take {sizes[0]} input(s) and {sizes[-1]} target(s), "
+                                    f"but the data's samples hold {data.n0} input(s) and {data.nL} target(s)")
+            inputs, T = data.X[data.samples(1)], data.T[data.samples(1)]
+        elif inputs is None or T is None:
+            raise SheetnetError("a network trains on inputs and targets T, or on a dataset (data=)")
         inputs, T = _vector(inputs, sizes[0], "the inputs a(0)"), _vector(T, sizes[-1], "the targets T")
         if not all(np.isfinite(x).all() for x in [*matrices, inputs, T]):
             raise SheetnetError("the weights, inputs and targets must be finite numbers")
@@ -76,17 +93,37 @@ class Network:
         problem = sheet_name_problem(name, longest=None)
         if problem:
             raise SheetnetError(problem)
-        self.problem = Problem(Weights([None, *matrices], float(lr)), inputs, T)
-        self.name = name
+        _positive(first, "first")
+        self.problem = Problem(Weights([None, *matrices], float(lr)), inputs, T, data)
+        self.name, self.first = name, first
         self.source = None if source is None else Path(source)
+        self.datasheet: DataSheet | None = None  # where its data sits in the workbook it was read from
 
     @classmethod
-    def fresh(cls, sizes: Sequence[int] = (2, 2, 2), seed: int | None = None, name: str = "Sheet1") -> Network:
+    def fresh(cls, sizes: Sequence[int] | None = None, seed: int | None = None, name: str = "Sheet1", *,
+              data: Dataset | None = None) -> Network:
         """The original's 2-2-2 network (sizes (2, 2, 2) without a seed), or a random one of these
-        sizes: weights in [-1, 1), inputs in [0, 1), targets in [0.1, 0.9); what `sheetnet template` writes."""
+        sizes: weights in [-1, 1), inputs in [0, 1), targets in [0.1, 0.9); what `sheetnet template` writes.
+        With data, it trains on the dataset's samples; sizes default to n0-2-nL of its samples."""
+        if sizes is None:
+            sizes = (2, 2, 2) if data is None else (data.n0, 2, data.nL)
         Layout(tuple(sizes))  # says what is wrong with the sizes
         p = problem_for(tuple(sizes), seed)
-        return cls(p.network.W, p.inputs, p.T, p.network.lr, name)
+        return cls(p.network.W, p.inputs, p.T, p.network.lr, name, data=data)
+
+    @property
+    def data(self) -> Dataset | None:
+        """The samples it trains on, one per iteration; None: the one sample inputs, T."""
+        return self.problem.data
+
+    def layout(self, changes: bool = True) -> Layout:
+        """Where it sits in a sheet sheetnet writes: online with its dataset (on a data sheet 'Data',
+        or where it was read from)."""
+        data = None
+        if self.data is not None:  # its data sheet holds its samples in its order (the Order column)
+            data = DataSheet(DATA_NAME, self.data) if self.datasheet is None else \
+                dataclasses.replace(self.datasheet, data=self.data)
+        return Layout(self.sizes, changes=changes, data=data)
 
     @property
     def W(self) -> list:
@@ -122,7 +159,7 @@ class Network:
         interactive (a notebook, a terminal)."""
         _positive(n, "n")
         _positive(every, "every")
-        run = Run(self.name, Layout(self.sizes), self.problem, n, every=every)
+        run = Run(self.name, self.layout(), self.problem, n, every=every)
         numbers = np.empty((count_logged(n, every), len(run.layout.columns)))
         row = 0
         try:
@@ -137,7 +174,8 @@ class Network:
 
     def __repr__(self) -> str:
         where = f" from {self.source.name}" if self.source else ""
-        return f"<Network {self.name!r}{where}: {self.shape}, learning rate {self.lr:g}>"
+        samples = "" if self.data is None else f", on {self.data.m} samples"
+        return f"<Network {self.name!r}{where}: {self.shape}, learning rate {self.lr:g}{samples}>"
 
 
 class Trace:
@@ -162,9 +200,10 @@ class Trace:
         if count_logged(self.n, every) != len(numbers):
             raise SheetnetError(f"{len(numbers):,} rows cannot show iterations 1, {1 + every:,}, ... and {self.n:,} "
                                 f"({count_logged(self.n, every):,} rows)", sheet=network.name, file=network.source)
-        self.layout = Layout(network.sizes, changes=changes)  # where each quantity sits in the sheet written
+        self.layout = network.layout(changes)  # where each quantity sits in the sheet written
         it = self.layout.unpack(numbers)
         self.W, self.a, self.delta, self.change, self.C, self.T = it.W, it.a, it.delta, it.change, it.C, it.T
+        self.sample, self.epoch = it.sample, it.epoch  # of a dataset: each row's sample (from 1), the epoch cost
 
     @classmethod
     def of(cls, network: Network, *, W: Sequence, a: Sequence, delta: Sequence, C, change: Sequence | None = None,
@@ -172,6 +211,8 @@ class Trace:
         """A Trace of quantities computed elsewhere (your own backpropagation, say), stacked by
         iteration as a Trace has them: W, delta and change with W(1) first (a leading None
         allowed), a with a(0) first (one row of inputs for all, or one per iteration)."""
+        if network.data is not None:
+            raise SheetnetError("Trace.of takes the numbers of a network on one sample (inputs, T), not on a dataset")
         C = np.asarray(C, dtype=float)
         rows, L, sizes = len(C), len(network.sizes) - 1, network.sizes
         matrices = lambda xs, what: [None] + [  # noqa: E731
@@ -218,8 +259,11 @@ class Workbook:
     def __init__(self, path: Path, book, found: list):
         self.path, self._book = path, book
         self.sheets: list[str] = list(book.names)  # every sheet's name, in order
-        self.networks: list[Network] = [Network(p.network.W, p.inputs, p.T, p.network.lr, sheet.name, source=path)
-                                        for sheet, _, p in found]
+        self.networks: list[Network] = []
+        for sheet, layout, p in found:
+            net = Network(p.network.W, p.inputs, p.T, p.network.lr, sheet.name, source=path, data=p.data)
+            net.datasheet = layout.data
+            self.networks.append(net)
 
     def __getitem__(self, sheet: str) -> Network:
         for net in self.networks:
@@ -246,11 +290,48 @@ class Workbook:
             sheet = self.networks[0].name
         net = self[sheet]
         _positive(every, "every")
-        [(layout, numbers)], _ = each_network(self.path, sheet, _Cached)
+        [rows], _ = each_network(self.path, sheet, _Cached)
+        layout = rows.layout
         try:
-            return Trace(net, numbers, n, every, changes=layout.changes)
+            return Trace(net, rows.array(), n, every, changes=layout.changes)
         except SheetnetError as e:
             raise e.located(cell=address(layout.first_row, layout.first_col)) from None
+
+    def resume(self, sheet: str | None = None) -> Network:
+        """The network of sheet (the one network's when None) as it stands after its last data
+        row's update, its iterations numbered on from there (`sheetnet train --resume`): the sheet
+        is read to its last row, which is taken as iteration `rows` (the sheet's first row being
+        iteration 1), or of a values-only sheet, which may show every K-th iteration, the one verify
+        finds. A network on samples goes on in the order of its epochs."""
+        if sheet is None:
+            if len(self.networks) != 1:
+                raise SheetnetError(f"holds {len(self.networks)} networks: name the sheet", file=self.path)
+            sheet = self.networks[0].name
+        net = self[sheet]
+        [rows], _ = each_network(self.path, sheet, lambda *found: _Cached(*found, last_only=True))
+        layout, last = rows.layout, rows.array()[0]
+        if not rows.formulas and rows.count > 1:  # values only: maybe every K-th iteration
+            if net.data is not None and not net.datasheet.ordered:
+                raise SheetnetError("holds numbers only, and its data sheet no Order column: the order of its samples "
+                                    "cannot be read from rows that may show every K-th iteration", file=self.path,
+                                    sheet=sheet)
+            iteration = check(self.path, sheet).reports[0].iterations  # the last row's: verify finds K
+        else:
+            iteration = rows.count  # of the last row, counted from the sheet's first
+        W = layout.unpack(last[None, :]).W
+        W = [None] + [w[0] for w in W[1:]]
+        if not all(np.isfinite(w).all() for w in W[1:]):
+            raise SheetnetError("the last data row's weights are not all numbers (a formula never calculated?)",
+                                file=self.path, sheet=sheet, cell=address(layout.first_row + rows.count - 1,
+                                                                          layout.at(Kind.WEIGHT, 1).col))
+        problem = Problem(Weights(W, net.lr), net.inputs, net.T, net.data)
+        it = NumpyPath(problem).iterate(W, iteration)
+        after = update(W, it.change, net.lr)
+        data = None if net.data is None else net.data.from_iteration(iteration + 1)
+        resumed = Network(after, net.inputs, net.T, net.lr, net.name, source=self.path, data=data,
+                          first=net.first + iteration)
+        resumed.datasheet = net.datasheet
+        return resumed
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{net.name!r} {net.shape}" for net in self.networks)
@@ -259,27 +340,36 @@ class Workbook:
 
 class _Cached:
     """A network's data rows as the sheet caches them, gathered as the file streams (see
-    layout.sheets.each_network): numbers in an array, not a Python object per cell."""
+    layout.sheets.each_network): numbers in an array, not a Python object per cell; of the last
+    row only, with last_only."""
 
-    def __init__(self, head: Sheet, layout: Layout, problem: Problem):
-        self.layout = layout
+    def __init__(self, head: Sheet, layout: Layout, problem: Problem, last_only: bool = False):
+        self.layout, self.last_only = layout, last_only
         self.cols = tuple(c.col for c in layout.columns)
         self.network = frozenset(self.cols)
-        self.numbers, self.rows, self.ended = array("d"), 0, False
+        self.numbers, self.count, self.ended = array("d"), 0, False
+        self.formulas = False  # whether a row holds a formula
 
     def feed(self, r: int, cells) -> None:
         # The rows run on from the first data row without a gap, as verify reads them.
-        if self.ended or r != self.layout.first_row + self.rows or self.network.isdisjoint(cells):
+        if self.ended or r != self.layout.first_row + self.count or self.network.isdisjoint(cells):
             self.ended = True
             return
+        if self.last_only:
+            self.numbers = array("d")
+            self.formulas = self.formulas or any(cell.formula for cell in cells.values())
         if isinstance(cells, Row) and cells.columns.numbers == self.cols:
             self.numbers.extend(cells.numbers)
         else:
             self.numbers.extend(_number(cells.get(c)) for c in self.cols)
-        self.rows += 1
+        self.count += 1
 
-    def finish(self) -> tuple[Layout, np.ndarray]:
-        return self.layout, np.frombuffer(self.numbers).reshape(self.rows, len(self.cols))
+    def finish(self) -> _Cached:
+        return self
+
+    def array(self) -> np.ndarray:
+        """The rows' numbers, one row per data row (the last one alone with last_only)."""
+        return np.frombuffer(self.numbers).reshape(-1, len(self.cols))
 
 
 def _number(cell: Cell | None) -> float:
@@ -291,7 +381,7 @@ def open(path: PathLike, sheet: str | None = None) -> Workbook:  # noqa: A001 (s
     """Open a workbook (.ods, .xlsx, .xls) and find its networks, or the one on sheet. Only the
     first rows of each sheet are read (a network's first data row is all it needs)."""
     path = Path(path)
-    book = formats.read(path, head=True)
+    book = formats.read(path, head=True, whole=is_data_sheet)
     try:
         found = networks(book, sheet)
     except SheetnetError as e:
@@ -335,7 +425,7 @@ def write(path: PathLike, items: Network | Trace | Iterable[Network | Trace], n:
     check_output(path, [s for s in sources if s is not None], replace=True)
     if copy_of is not None and formats.suffix_of(copy_of.path, formats.READABLE) != path.suffix.lower():
         raise SheetnetError(f"a workbook is copied only into its own format ({copy_of.path.suffix})", file=path)
-    runs = [_run(item, name, n, every, note) for item, name in zip(items, _names(items, copy_of))]
+    runs = [_run(item, name, n, every, note, copy_of) for item, name in zip(items, _names(items, copy_of))]
     try:
         written, notes = write_runs(path, runs, progress=progress, copy_of=copy_of and copy_of._book)
     except SheetnetError as e:
@@ -375,7 +465,7 @@ def sweep(path: PathLike, network: Network, rates: Sequence[float], n: int, ever
     origin = f" from {network.source.name}, sheet {network.name}" if network.source else ""
     note = f"Trained by sheetnet sweep{origin}: {n} iterations, " + _rows_note(n, every) + "."
     try:
-        curves, sheet = sweeping.sweep(path, network.name, Layout(network.sizes), network.problem, rates, n, every,
+        curves, sheet = sweeping.sweep(path, network.name, network.layout(), network.problem, rates, n, every,
                                        note, progress)
     except SheetnetError as e:
         raise e.located(file=path) from None
@@ -398,7 +488,8 @@ def _network(item: Network | Trace) -> Network:
     return item.network if isinstance(item, Trace) else item
 
 
-def _run(item: Network | Trace, name: str, n: int | None, every: int, note: str | None) -> Run:
+def _run(item: Network | Trace, name: str, n: int | None, every: int, note: str | None,
+         copy_of: Workbook | None = None) -> Run:
     """The run that writes item as sheet name."""
     if isinstance(item, Trace):
         bad = ~np.isfinite(item.numbers)
@@ -417,10 +508,19 @@ def _run(item: Network | Trace, name: str, n: int | None, every: int, note: str 
         net, numbers = item, None
     if note is None:
         origin = f" from {net.source.name}, sheet {net.name}" if net.source else ""
-        note = (f"Trained by sheetnet{origin}: {n} iterations, " + _rows_note(n, every)
-                + ", from the first row's inputs, weights and targets.")
+        start = "the first row's inputs, weights and targets" if net.first == 1 else \
+            f"the weights after the update of iteration {net.first - 1:,}"
+        if net.data is not None:
+            start = start.replace("inputs, weights and targets", "weights") + ", on the data sheet's samples"
+        note = f"Trained by sheetnet{origin}: {_iterations_note(net.first, n)}, " + _rows_note(n, every) + f", from {start}."
     changes = item.changes if isinstance(item, Trace) else True
-    return Run(name, Layout(net.sizes, changes=changes), net.problem, n, note, every, numbers)
+    # Into a copy of the workbook it was read from, its data sheet is the copy's own.
+    own = copy_of is not None and net.datasheet is not None and net.source == copy_of.path
+    return Run(name, net.layout(changes), net.problem, n, note, every, numbers, writes_data=not own, first=net.first)
+
+
+def _iterations_note(first: int, n: int) -> str:
+    return f"{n} iterations" if first == 1 else f"iterations {first:,} to {first + n - 1:,}"
 
 
 def _rows_note(n: int, every: int) -> str:

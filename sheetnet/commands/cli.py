@@ -17,6 +17,7 @@ from .. import api, explain, formats, verify
 from ..errors import SheetnetError
 from ..grid import sheet_name_problem
 from ..layout.sheets import each_network
+from ..math.data import BUILT_IN, from_csv
 from . import report, sweep
 
 
@@ -64,7 +65,8 @@ def cmd_train(args) -> Outcome:
     api.check_output(out, [source], args.force)
     book = api.open(source, args.sheet)  # a network's first data row is all that training needs
     copy_of, left_out = _copied(source, out, book, args.results_only)
-    saved = api.write(out, book.networks, args.iterations, args.log_every, copy_of=copy_of)
+    nets = [book.resume(net.name) for net in book.networks] if args.resume else book.networks
+    saved = api.write(out, nets, args.iterations, args.log_every, copy_of=copy_of)
     summaries = ", ".join(f"'{w.summary}'" for w in saved.written if w.summary)
     lines = [report.trained(w) for w in saved.written]
     lines.append(f"wrote {out}" + (f" (weights, outputs and cost charts on {summaries})" if summaries else ""))
@@ -130,13 +132,27 @@ _tolerance, _learning_rate = _finite(above_zero=False), _finite(above_zero=True)
 def cmd_template(args) -> Outcome:
     out = Path(args.output)
     api.check_output(out, [], args.force)
-    net = api.Network.fresh(args.layers, args.seed, args.name)
-    saved = api.write(out, net, args.iterations, progress=False,
-                      note="Change the inputs, targets, weights or learning rate in the first data row, "
+    if args.shuffle is not None and args.data is None:
+        raise SheetnetError("--shuffle orders the samples of --data")
+    data = None if args.data is None else _dataset(args.data, args.shuffle)
+    net = api.Network.fresh(args.layers, args.seed, args.name, data=data)
+    # A dataset's template shows one epoch, so that its order is in the sheet.
+    n = args.iterations or (1 if data is None else data.m)
+    change = "the inputs, targets" if data is None else "the samples on the data sheet, the"
+    saved = api.write(out, net, n, progress=False,
+                      note=f"Change {change} weights or learning rate in the first data row, "
                            "then run: sheetnet train THIS_FILE -n 1000 -o trained.ods")
     [written] = saved.written
-    return Outcome(0, f"wrote {out}: a {net.shape} network, {args.iterations} iteration(s), "
-                      f"cost {written.first_cost:.6g}")
+    on = "" if data is None else f" on {data.m} samples"
+    return Outcome(0, f"wrote {out}: a {net.shape} network{on}, {n} iteration(s), cost {written.first_cost:.6g}")
+
+
+def _dataset(name: str, shuffle: int | None) -> api.Dataset:
+    """The samples --data names: a built-in dataset (xor) or a .csv file, in the order --shuffle fixes."""
+    data = BUILT_IN.get(name.casefold()) if not Path(name).suffix else None
+    if data is None:
+        data = from_csv(name)
+    return api.Dataset.shuffled(data.X, data.T, shuffle)
 
 
 def cmd_sweep(args) -> Outcome:
@@ -178,6 +194,9 @@ def parser() -> argparse.ArgumentParser:
                         "long trainings: a sheet holds at most 1,048,576 rows); default 1: every iteration, with "
                         "formulas")
     t.add_argument("--sheet", metavar="NAME", help="train only the network on this sheet (default: every one)")
+    t.add_argument("--resume", action="store_true",
+                   help="start from the state after the last data row's update (the sheet is read to its end) "
+                        "rather than from the first row, numbering the iterations on")
     t.add_argument("--results-only", action="store_true",
                    help="write only the new sheets; by default OUT, when in IN's format, is a copy of IN with "
                         "every sheet, chart and style kept and the trained sheets added as 'NAME trained'")
@@ -188,11 +207,16 @@ def parser() -> argparse.ArgumentParser:
                        description="Write a workbook holding one network in the classic layout: the original "
                                    "2-2-2 network by default, seeded random weights, inputs and targets otherwise.")
     m.add_argument("output", metavar="OUT", help="the file to write: .ods, .xlsx or .csv")
-    m.add_argument("--layers", type=_positive_int, nargs="+", default=[2, 2, 2], metavar="N",
-                   help="neurons per layer, inputs first (default: 2 2 2)")
+    m.add_argument("--layers", type=_positive_int, nargs="+", metavar="N",
+                   help="neurons per layer, inputs first (default: 2 2 2; with --data n0 2 nL of its samples)")
+    m.add_argument("--data", metavar="FILE.csv|xor",
+                   help="train on samples, one per row: a .csv file (a header line a0 a1 ... T0 T1 ..., then one "
+                        "sample per line) or the built-in xor; they go on a data sheet that the rows refer to")
+    m.add_argument("--shuffle", type=int, metavar="SEED",
+                   help="take the samples in an order shuffled by SEED, the same every epoch (default: in turn)")
     m.add_argument("--seed", type=int, help="random seed for the weights, inputs and targets")
-    m.add_argument("-n", "--iterations", type=_positive_int, default=1, metavar="N",
-                   help="iterations to lay out as rows (default 1: just the initial state)")
+    m.add_argument("-n", "--iterations", type=_positive_int, metavar="N",
+                   help="iterations to lay out as rows (default 1: just the initial state; with --data one epoch)")
     m.add_argument("--name", default="Sheet1", type=_sheet_name, help="the sheet's name (default Sheet1)")
     m.add_argument("--force", action="store_true", help="replace OUT if it exists")
     m.set_defaults(run=cmd_template)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from dataclasses import dataclass
@@ -13,7 +14,8 @@ from .. import formats
 from ..errors import SheetnetError
 from ..formats.merge import into_copy
 from ..grid import fresh_name
-from ..layout import Layout, check, look, summary
+from ..layout import Kind, Layout, check, look, summary
+from ..layout import data as datasheet
 from ..math.network import Iteration, Problem, count_logged, histories, logged
 from .progress import Progress
 
@@ -30,6 +32,8 @@ class Run:
     note: str = ""
     every: int = 1  # write iterations 1, 1 + every, ... and n; values only when every > 1
     numbers: np.ndarray | None = None  # the rows, already computed (a Trace's): written as they are, not trained
+    writes_data: bool = True  # an online run's data sheet is written with it (False: the copied workbook's own)
+    first: int = 1  # the number of its first iteration (a resumed run numbers them on)
 
 
 def chunks(run: Run):
@@ -66,6 +70,7 @@ class Written:
     summary: str | None = None
     first_cost: float = math.nan
     last: Iteration | None = None
+    lowest: float = math.inf  # the lowest cost of the rows written
 
     @property
     def last_cost(self) -> float:
@@ -122,10 +127,15 @@ def write(path, runs: list, progress: bool = False, copy_of=None, before=None) -
         for result in written:  # named first: each network sheet's note points at its summary
             result.summary = fresh_name(result.run.name, taken, summary.SUFFIX)
             taken.append(result.summary)
+    runs, data_sheets = _named_data(runs, taken) if workbook else (runs, [])
+    for result, run in zip(written, runs):
+        result.run = run
     rows = [_Rows(run) for run in runs]
     notes = []
     with formats.atomic(path) as f, into_copy(f, copy_of and copy_of.path, notes, Path(path).parent) as target, \
             Writer(target) as w:
+        for data in data_sheets:  # first, so that a reader streaming the file meets it before its networks
+            datasheet.write(w, data)
         if before:
             before[1](w)
         for result, its_rows in zip(written, rows):
@@ -139,6 +149,25 @@ def write(path, runs: list, progress: bool = False, copy_of=None, before=None) -
                 w.sheet(taken[-1])
                 check.write_check(w, run, its_rows, taken[-1])
     return written, notes
+
+
+def _named_data(runs: list, taken: list) -> tuple[list, list]:
+    """The runs with the data sheets they write named (their own name, 'Data' for a new one, or a
+    fresh name where it is taken), and those data sheets, each once."""
+    named: dict = {}  # what makes a data sheet (where it stands, its samples and order) -> the one written
+    out = []
+    for run in runs:
+        data = run.layout.data
+        if data is not None and run.writes_data:
+            key = (data.name, data.label_row, data.sample_col, data.data.X.tobytes(), data.data.T.tobytes(),
+                   data.data.order.tobytes())
+            if key not in named:
+                free = data.name.casefold() not in {t.casefold() for t in taken}  # as it is: fresh_name trims
+                named[key] = dataclasses.replace(data, name=data.name if free else fresh_name(data.name, taken))
+                taken.append(named[key].name)
+            run = dataclasses.replace(run, layout=dataclasses.replace(run.layout, data=named[key]))
+        out.append(run)
+    return out, list(named.values())
 
 
 def check_rows(path, Writer, run: Run) -> None:
@@ -175,23 +204,46 @@ def write_network(w, result: Written, rows: _Rows, progress: bool = False) -> No
         w.row(r, values, styles=look.header_styles(layout, r, values))
     first_styles = look.first_row_styles(layout)
     # Formulas chain each row to the one above, so rows with gaps between them hold values only.
-    first, later = (layout.templates(first=True), layout.templates(first=False)) if run.every == 1 else (None, None)
+    formulas = _Formulas(layout) if run.every == 1 else None
     empty = [None] * (layout.first_col - 1)
+    sample = layout.at(Kind.SAMPLE, 0).col - layout.first_col if layout.online else None
     row = 0
     with Progress(run.n, run.name, enabled=progress) as bar:
         for ks, h, numbers in rows:
             if row == 0:
                 result.first_cost = float(h.C[0])
             result.last = h.at(-1)
+            result.lowest = min(result.lowest, float(np.min(h.C)))
             for numbers_k in numbers:
                 values = empty + numbers_k.tolist()
+                these = formulas and formulas.of(row, None if sample is None else int(numbers_k[sample]) - 1)
                 if row == 0:
                     values[layout.lr_col - 1] = run.problem.network.lr
-                    w.row(layout.first_row, values, first, first_styles)
+                    w.row(layout.first_row, values, these, first_styles)
                 else:
-                    w.row(layout.first_row + row, values, later)
+                    w.row(layout.first_row + row, values, these)
                 row += 1
             bar.update(ks[-1])
+
+
+class _Formulas:
+    """The formulas of a network sheet's data rows: one list for the first row and one for every
+    row after it; of an online sheet, one per sample for the rows from the m-th on and one for each
+    row before (whose epoch cost averages fewer rows), each made once, so that a writer compiles
+    each once (it keys them by id)."""
+
+    def __init__(self, layout: Layout):
+        self.layout, self.made = layout, {}
+        self.m = layout.data.data.m if layout.online else None
+
+    def of(self, row: int, sample: int | None) -> list:
+        """The formulas of the data row `row` rows below the first, which trains on sample (0-based)."""
+        # The epoch cost averages the rows from the first down to the m-th, then the last m.
+        key = (row == 0,) if self.m is None else (row == 0, sample, min(row, self.m - 1))
+        if key not in self.made:
+            self.made[key] = self.layout.templates(row == 0) if self.m is None else \
+                self.layout.row_templates(row == 0, sample, row)
+        return self.made[key]
 
 
 def overflow(run: Run, k: int) -> SheetnetError:

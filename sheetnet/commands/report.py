@@ -14,9 +14,12 @@ def number(x) -> str:
     return "-" if x is None else f"{x:.6g}" if isinstance(x, float) else str(x)
 
 
-def numbers(xs) -> str:
-    """Numbers side by side."""
-    return " ".join(number(float(x)) for x in xs)
+def numbers(xs, most: int = 8) -> str:
+    """Numbers side by side; of more than `most`, the first ones, '…' and the last, and how many."""
+    shown = [number(float(x)) for x in xs]
+    if len(shown) > most:
+        shown = shown[:most - 2] + ["…"] + shown[-1:] + [f"({len(shown)} values)"]
+    return " ".join(shown)
 
 
 def matrix(W: np.ndarray, indent: str = "    ") -> list:
@@ -32,17 +35,53 @@ def matrix(W: np.ndarray, indent: str = "    ") -> list:
 
 
 def trained(written) -> str:
-    """A trained run in three lines: the network, its cost before and after, its outputs against the targets."""
+    """A trained run in three lines: the network, its cost before and after, its outputs against the
+    targets; of a run on samples, its epoch cost and the truth table instead (see samples)."""
     run, last = written.run, written.last
     problem = run.problem
     L = run.layout.L
+    iterations = f"{run.n:,} iterations" if run.first == 1 else \
+        f"iterations {run.first:,} to {run.first + run.n - 1:,}"
+    head = f"{run.name}: {shape(run.layout.sizes)} network, {iterations}, learning rate {number(problem.network.lr)}"
+    if run.layout.online:
+        data = run.layout.data
+        return "\n".join([f"{head}, on the {data.data.m:,} samples of sheet '{data.name}'",
+                          f"  cost     {number(written.first_cost)} -> {number(written.last_cost)} "
+                          f"(epoch cost, the mean of the last {data.data.m:,}: {number(float(last.epoch))})",
+                          *samples(data.data, last.W)])
     first_outputs = forward(problem.network.W, problem.inputs)[-1]
-    return "\n".join([
-        f"{run.name}: {shape(run.layout.sizes)} network, {run.n:,} iterations, learning rate "
-        f"{number(problem.network.lr)}",
-        f"  cost     {number(written.first_cost)} -> {number(written.last_cost)}",
-        f"  outputs  {numbers(first_outputs)} -> {numbers(last.a[L])}  (targets {numbers(problem.T)})",
-    ])
+    lines = [head, f"  cost     {number(written.first_cost)} -> {number(written.last_cost)}"]
+    if len(problem.T) <= FEW:
+        lines.append(f"  outputs  {numbers(first_outputs)} -> {numbers(last.a[L])}  (targets {numbers(problem.T)})")
+        return "\n".join(lines)
+    lines.append("  outputs  first -> final  (target)")  # one line each, rather than one line of many numbers
+    for j in _cut(len(problem.T), MOST_LINES):
+        lines.append(f"  … {len(problem.T) - MOST_LINES:,} more (all of them on the summary sheet)" if j is None else
+                     f"  {f'a{j}':>6}  {number(float(first_outputs[j]))} -> {number(float(last.a[L][j]))}  "
+                     f"({number(float(problem.T[j]))})")
+    return "\n".join(lines)
+
+
+FEW = 4  # outputs shown side by side on one line; more get a line each
+MOST_LINES = 20  # lines of outputs or samples printed: the first ones and the last
+
+
+def _cut(count: int, most: int) -> list:
+    """The indices of `count` lines to print: all of them, or the first most − 1, None for '…', and the last."""
+    return list(range(count)) if count <= most else list(range(most - 1)) + [None, count - 1]
+
+
+def samples(data, W: list) -> list:
+    """The truth table: per sample its inputs, the outputs on the weights W and the targets, one
+    line each (at most MOST_LINES, the first ones and the last), long vectors cut (see numbers)."""
+    lines = ["  sample  inputs -> outputs  (targets)"]
+    for s in _cut(data.m, MOST_LINES):
+        if s is None:
+            lines.append(f"  … {data.m - MOST_LINES:,} more (all of them on the summary sheet)")
+            continue
+        outputs = forward(W, data.X[s])[-1]
+        lines.append(f"  {s + 1:>6}  {numbers(data.X[s])} -> {numbers(outputs)}  ({numbers(data.T[s])})")
+    return lines
 
 
 class Shown:
@@ -69,7 +108,9 @@ class Shown:
         first, last = layout.first_row, layout.first_row + max(self.rows, 1) - 1
         lines = [f"{self.name}: {shape(layout.sizes)} network, {self.rows:,} row{'s' * (self.rows != 1)} "
                  f"({first} to {last}), learning rate {number(problem.network.lr)} ({layout.lr_address})",
-                 f"  inputs {numbers(problem.inputs)}, targets {numbers(problem.T)}"]
+                 f"  inputs {numbers(problem.inputs)}, targets {numbers(problem.T)}" +
+                 ("" if problem.data is None else
+                  f" (sample {problem.data.samples(1) + 1} of the {problem.data.m:,} on sheet '{layout.data.name}')")]
         for l in range(1, layout.L + 1):
             lines.append(f"  W({l}) in row {first}:")
             lines += matrix(problem.network.W[l])

@@ -94,7 +94,7 @@ def sweep(out, name: str, layout: Layout, problem: Problem, rates: list, n: int,
     comparison sheet's name."""
     asked = Run(name, layout, problem, n, every=every)
     check_rows(out, formats.writer(out), asked)  # before any training
-    problems = [Problem(Network(problem.network.W, lr), problem.inputs, problem.T) for lr in rates]
+    problems = [Problem(Network(problem.network.W, lr), problem.inputs, problem.T, problem.data) for lr in rates]
     curves = [scan(rated, n, layout) for rated in problems]
     taken = [name]
     runs = []

@@ -143,7 +143,8 @@ def _network_cell(held: Held, layout: Layout, problem: Problem, report: Report, 
     if c.kind == Kind.WEIGHT and row > first and every == 1:
         what += f" (after the update of iteration {k - 1:,})"
     rule = law(layout, c, row)
-    remarks = rule.remarks if rule is not None else (_TYPED[c.kind],)
+    remarks = rule.remarks if rule is not None else (_online(held, layout, c, row) if layout.online else None) or \
+        (_TYPED[c.kind],)
     worked = None
     if rule is not None and not (c.kind == Kind.WEIGHT and every > 1):
         worked = rule.worked(lambda t: held.number(t.cell))
@@ -173,6 +174,27 @@ _TYPED = {
 }
 
 
+def _online(held: Held, layout: Layout, c: Column, row: int) -> tuple | None:
+    """The remarks on a cell of an online sheet's own columns (its sample, the sample's inputs and
+    targets, the epoch cost); None for a cell of another column."""
+    data, m = layout.data, layout.data.data.m
+    if c.kind == Kind.SAMPLE:
+        return ((f"the sample this row trains on: row {data.row(0)} onwards of sheet '{data.name}' holds samples "
+                 f"1 to {m}; the rows take them in one order, the same every epoch of {m} rows",),)
+    if c.kind == Kind.EPOCH:
+        return ((f"the mean of the cost column over the last {m} rows (over the rows so far before the {m}th): "
+                 "the cost of a whole epoch, where each row's cost is that of its own sample",),)
+    if c.kind not in (Kind.INPUT, Kind.TARGET):
+        return None
+    s = held.cell(row, layout.at(Kind.SAMPLE, 0).col).value
+    if not isinstance(s, (int, float)) or not 1 <= s <= m or s != int(s):
+        return None
+    ref = (data.input_ref if c.kind == Kind.INPUT else data.target_ref)(int(s) - 1, c.j)
+    return ((f"sample {int(s)}'s {c.label} on the data sheet '{data.name}' ({address(ref.row, ref.col)} there): each "
+             "row refers to the cells of the sample its sample column names, so that changing a sample retrains "
+             "every row",),)
+
+
 def layer_name(layout: Layout, l: int) -> str:
     """'the input layer', 'the hidden layer', 'hidden layer 2 of 3', 'the output layer'."""
     if l == 0:
@@ -190,6 +212,10 @@ def about(layout: Layout, c: Column) -> tuple:
         return (x, f", the sample's input to neuron {j} of layer 0",)
     if c.kind == Kind.TARGET:
         return (x, f", what output neuron {j} is to give",)
+    if c.kind == Kind.SAMPLE:
+        return (x, ", the number of the sample this row trains on",)
+    if c.kind == Kind.EPOCH:
+        return (x, ", the epoch cost: the mean cost of the last m rows, one per sample",)
     if c.kind == Kind.ACTIVATION:
         z = Symbol("z", str(j), l)
         return (Relation(x, sigma(z)), f", what neuron {j} of layer {l} passes on: the sigmoid of its weighted "

@@ -58,6 +58,8 @@ def of(c: Column, row: int | None = None) -> Term:
     sub = c.label[1:]  # 'w12,3' -> '12,3', 'a0' -> '0'
     if c.kind == Kind.CHANGE:
         return Partial(COST, Symbol("w", sub, c.layer), cell)
+    if c.kind in (Kind.SAMPLE, Kind.EPOCH):  # an online sheet's: the row's sample s, the epoch cost C_epoch
+        return Symbol("s" if c.kind == Kind.SAMPLE else "C", "" if c.kind == Kind.SAMPLE else "epoch", None, cell)
     base = {Kind.INPUT: "a", Kind.ACTIVATION: "a", Kind.WEIGHT: "w", Kind.DELTA: "δ", Kind.TARGET: "T",
             Kind.COST: "C"}[c.kind]
     return Symbol(base, sub, None if c.kind in (Kind.TARGET, Kind.COST) else c.layer, cell)

@@ -95,34 +95,36 @@ def _errors(path, suffix: str):
         raise SheetnetError(f"cannot read: {e.strerror or e}", file=path) from None
 
 
-def read(path, keep=None, head: bool = False) -> Book:
+def read(path, keep=None, head: bool = False, whole=None) -> Book:
     """Read every sheet of a workbook: cached values and formulas.
 
     keep: a function of a sheet holding (at least) its first HEAD_ROWS rows, true for a sheet
     to read whole; the others are left out of the Book (but named in its .names), their rows
-    past those passed over. head: read only the first HEAD_ROWS rows of every sheet.
+    past those passed over. head: read only the first HEAD_ROWS rows of every sheet, but those of
+    which whole (a function of the sheet's first HEAD_ROWS rows) is true (a data sheet), read whole.
     """
     stream = Stream(path)
     book = Book(str(path), [], [])
-    sheet, looking = None, False
+    sheet, looking, cut = None, False, head
     for _, name, r, cells in stream:
         if cells is None:
             if looking and not keep(sheet):
                 book.sheets.pop()
-            sheet, looking = Sheet(name), keep is not None
+            sheet, looking, cut = Sheet(name), keep is not None, head
             book.sheets.append(sheet)
             book.names.append(name)
             continue
-        if r > HEAD_ROWS and (looking or head):
+        if r > HEAD_ROWS and (looking or cut):
             if looking:
                 looking = False
                 if not keep(sheet):
                     book.sheets.pop()
                     stream.skip_sheet()
                     continue
-            if head:
+            if cut and (whole is None or not whole(sheet)):
                 stream.skip_sheet()
                 continue
+            cut = False
         sheet.rows[r] = cells
     if looking and not keep(sheet):
         book.sheets.pop()

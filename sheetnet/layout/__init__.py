@@ -7,6 +7,12 @@ lay an iteration out as the numbers and formulas of one row. Formulas are trees 
 :mod:`sheetnet.expression` whose references to the row itself and the row above are
 relative, so one tree serves every data row: ``layout.formula(c, False).text(9)`` is the
 formula of column c in row 9.
+
+An online layout trains on a data sheet's samples, one per row: a ``Sample`` column left of
+the inputs holds each row's sample number, the inputs and targets are references to that
+sample's cells on the data sheet, and an ``Epoch C`` column after the cost holds the mean cost
+of the last m rows. Those formulas depend on the row's sample and place, not only on the row
+above: :meth:`Layout.row_templates` gives them.
 """
 
 from __future__ import annotations
@@ -19,11 +25,13 @@ from enum import StrEnum
 import numpy as np
 
 from ..errors import SheetnetError
-from ..expression import Node, Ref, call, total
+from ..expression import Node, Range, Ref, call, total
 from ..grid import Row, Sheet, address, column_letters
 from ..math.network import Iteration, Network, Problem
+from .data import SAMPLE, DataSheet
 
 LEARNING_RATE = "Learning rate"
+EPOCH_COST = "Epoch C"
 
 
 @dataclass(frozen=True)
@@ -64,12 +72,14 @@ class Layout:
 
     sizes: tuple
     changes: bool = True  # whether the dC/dW groups follow the cost
-    first_col: int = 3
+    first_col: int | None = None  # the plan's first column: 3 (C, the inputs), or 2 (B, Sample) online
     lr_col: int = 1
     caption_row: int = 4
     role_row: int = 5
     label_row: int = 6
     first_row: int = 8
+    online: bool = False  # trains on a data sheet's samples, one per row
+    data: DataSheet | None = None  # the data sheet an online layout's formulas refer to
     columns: list = field(init=False)
     lookup: dict = field(init=False, repr=False)
 
@@ -77,13 +87,16 @@ class Layout:
         self.sizes = tuple(int(n) for n in self.sizes)
         if len(self.sizes) < 2 or min(self.sizes) < 1:
             raise SheetnetError(f"a network needs at least two layers of at least one neuron, not {self.sizes}")
+        self.online = self.online or self.data is not None
+        if self.first_col is None:
+            self.first_col = 2 if self.online else 3  # the classic inputs stay in column C
         neurons = lambda kind, l: [(kind, l, j, 0) for j in range(self.sizes[l])]  # noqa: E731
         weights = lambda kind, l: [(kind, l, j, i) for j in range(self.sizes[l])  # noqa: E731
                                    for i in range(self.sizes[l - 1] + 1)]
-        plan = neurons(Kind.INPUT, 0)
+        plan = [(Kind.SAMPLE, 0, 0, 0)] * self.online + neurons(Kind.INPUT, 0)
         for l in range(1, self.L + 1):
             plan += weights(Kind.WEIGHT, l) + neurons(Kind.ACTIVATION, l) + neurons(Kind.DELTA, l)
-        plan += neurons(Kind.TARGET, self.L) + [(Kind.COST, self.L, 0, 0)]
+        plan += neurons(Kind.TARGET, self.L) + [(Kind.COST, self.L, 0, 0)] + [(Kind.EPOCH, self.L, 0, 0)] * self.online
         if self.changes:
             for l in range(1, self.L + 1):
                 plan += weights(Kind.CHANGE, l)
@@ -136,8 +149,36 @@ class Layout:
 
     def formula(self, c: Column, first: bool) -> Node | None:
         """The formula of column c in the first data row (first=True) or a later one; None where the
-        cell holds a plain number: inputs, weights and targets of the first row."""
+        cell holds a plain number (inputs, weights and targets of the first row, the sample column)
+        or, on an online sheet, a formula that depends on the row's sample or place (see row_templates)."""
+        if self.online and c.kind in ROW_DEPENDENT:
+            return None
         return None if first and c.kind.style else c.kind.formula(self, c)
+
+    def row_templates(self, first: bool, sample: int, position: int) -> list:
+        """The formulas of a data row of an online sheet, from column 1 on: templates(first) with
+        the inputs and targets of sample (0-based) on the data sheet, and the epoch cost of the
+        row `position` rows below the first (see epoch_formula)."""
+        out = self.templates(first)
+        for c in self.columns:
+            if c.kind == Kind.INPUT:
+                out[c.col - 1] = self.data.input_ref(sample, c.j)
+            elif c.kind == Kind.TARGET:
+                out[c.col - 1] = self.data.target_ref(sample, c.j)
+            elif c.kind == Kind.EPOCH:
+                out[c.col - 1] = self.epoch_formula(position)
+        return out
+
+    def epoch_formula(self, position: int) -> Node:
+        """The epoch cost of the row `position` rows below the first: AVERAGE(AA8:AA9) in row 9 (from
+        the first row, before the m-th row), AVERAGE(AA6:AA9) from the m-th on (the last m rows).
+        Both ends are relative: a range with one end fixed (AA$8:AA9) changes its shape from row to
+        row, which no reader of relative formulas (sheetnet's own among them) takes as one formula."""
+        cost, m = self.at(Kind.COST, self.L).col, self.data.data.m
+        return call("AVERAGE", Range(Ref(cost, -min(position, m - 1), relative=True), Ref(cost, 0, relative=True)))
+
+    def _plain(self, c: Column) -> None:  # a number, in every row
+        return None
 
     def _copy(self, c: Column) -> Node:  # inputs and targets: the row above's
         return self._ref(c.kind, c.layer, c.j, row=-1)
@@ -150,9 +191,8 @@ class Layout:
 
     def _activation(self, c: Column) -> Node:  # a_j = σ(Σ_i a_i w_ji + w_j,bias)
         n = self.sizes[c.layer - 1]
-        z = total([self._source(c.layer, i) * self._ref(Kind.WEIGHT, c.layer, c.j, i) for i in range(n)]
-                  + [self._ref(Kind.WEIGHT, c.layer, c.j, n)])
-        return 1 / (1 + call("EXP", -z))
+        return activation([self._source(c.layer, i) for i in range(n)],
+                          [self._ref(Kind.WEIGHT, c.layer, c.j, i) for i in range(n + 1)])
 
     def _delta(self, c: Column) -> Node:  # δ_j = a_j(1 - a_j)·(a_j - T_j), or Σ_k δ_k w_kj below the output
         a = self._ref(Kind.ACTIVATION, c.layer, c.j)
@@ -217,22 +257,32 @@ class Layout:
             return [None] + [numbers[:, start(kind, l):start(kind, l) + m * k].reshape(n, m, k)
                              for l, (m, k) in enumerate(shapes, 1)]
 
-        return Iteration(W=matrices(Kind.WEIGHT), a=[vector(Kind.INPUT, 0)] + [vector(Kind.ACTIVATION, l)
-                                                                              for l in range(1, L + 1)],
-                         delta=[None] + [vector(Kind.DELTA, l) for l in range(1, L + 1)],
-                         change=matrices(Kind.CHANGE), C=numbers[:, start(Kind.COST, L)],
-                         T=vector(Kind.TARGET, L))
+        it = Iteration(W=matrices(Kind.WEIGHT), a=[vector(Kind.INPUT, 0)] + [vector(Kind.ACTIVATION, l)
+                                                                            for l in range(1, L + 1)],
+                       delta=[None] + [vector(Kind.DELTA, l) for l in range(1, L + 1)],
+                       change=matrices(Kind.CHANGE), C=numbers[:, start(Kind.COST, L)],
+                       T=vector(Kind.TARGET, L))
+        if self.online:
+            it.sample, it.epoch = numbers[:, start(Kind.SAMPLE, 0)], numbers[:, start(Kind.EPOCH, L)]
+        return it
 
     def _parts(self, it: Iteration, flat, column) -> list:
         """The numbers of a row in the order of its columns, as vectors: each matrix (W, dC/dW)
-        made one by flat, the cost by column."""
-        parts = [it.a[0]]
+        made one by flat, the cost (and the sample and epoch cost) by column."""
+        parts = ([column(it.sample)] if self.online else []) + [it.a[0]]
         for l in range(1, self.L + 1):
             parts += [flat(it.W[l]), it.a[l], it.delta[l]]
-        parts += [it.T, column(it.C)]
+        parts += [it.T, column(it.C)] + ([column(it.epoch)] if self.online else [])
         if self.changes:
             parts += [flat(m) for m in it.change[1:]]
         return parts
+
+
+def activation(sources: list, weights: list) -> Node:
+    """σ(Σ_i a_i w_ji + w_j,bias) of the cells of the activations a_i below and of the weights
+    w_j0, ..., w_j,bias: 1/(1+EXP(-(C9*E9+D9*F9+G9)))."""
+    z = total([a * w for a, w in zip(sources, weights)] + [weights[-1]])
+    return 1 / (1 + call("EXP", -z))
 
 
 class Kind(StrEnum):
@@ -242,11 +292,13 @@ class Kind(StrEnum):
     first row's style where a reader types a number there (None: computed); ``stage`` its place in
     the note's order of a row's computation, layer by layer (``backward``: from the output back)."""
 
+    SAMPLE = "sample", SAMPLE, "the number of the row's sample", "sample", Layout._plain, None, 0
     INPUT = "input", "a{j}", "input {label} (layer 0)", "a(0)", Layout._copy, "input", 0
     TARGET = "target", "T{j}", "target {label}", "T", Layout._copy, "target", 0
     WEIGHT = "weight", "w{ji}", "{label} of layer {layer}", "W({layer})", Layout._update, "weight", 1
     ACTIVATION = "activation", "a{j}", "activation {label} of layer {layer}", "a({layer})", Layout._activation, None, 2
     COST = "cost", "C", "cost {label}", "C", Layout._cost, None, 3
+    EPOCH = "epoch", EPOCH_COST, "epoch cost (the mean cost of the last m rows)", EPOCH_COST, Layout._plain, None, 3
     DELTA = "delta", "δ{j}", "delta {label} of layer {layer}", "δ({layer})", Layout._delta, None, 4, True
     CHANGE = "change", "w{ji}", "dC/d{label} of layer {layer}", "dC/dW({layer})", Layout._change, None, 5
 
@@ -255,6 +307,9 @@ class Kind(StrEnum):
         kind._value_, kind.label, kind.words, kind.quantity = name, label, words, quantity
         kind.formula, kind.style, kind.stage, kind.backward = formula, style, stage, backward
         return kind
+
+
+ROW_DEPENDENT = (Kind.INPUT, Kind.TARGET, Kind.EPOCH)  # an online sheet's formulas that depend on the row
 
 
 # -- reading a layout off a sheet ------------------------------------------------------------
@@ -266,8 +321,8 @@ def _text(value) -> str | None:
 def _parse_label(text: str, where: str):
     """('a', 0, None) for 'a0', ('w', 1, 2) for 'w12' or 'w1,2', ('C', None, None) for 'C'."""
     t = text.strip()
-    if t == "C":
-        return ("C", None, None)
+    if t in ("C", SAMPLE, EPOCH_COST):
+        return (t, None, None)
     m = re.fullmatch(r"w(\d+),(\d+)", t) or re.fullmatch(r"w(\d)(\d)", t)
     if m:
         return ("w", int(m.group(1)), int(m.group(2)))
@@ -307,13 +362,13 @@ def find(sheet: Sheet) -> tuple[Layout, Problem]:
     while _text(sheet.value(label_row, col)):
         tokens.append((col, _parse_label(sheet.value(label_row, col), address(label_row, col))))
         col += 1
-    sizes, changes = _sizes_from_labels(tokens, label_row, sheet.name)
+    sizes, changes, online = _sizes_from_labels(tokens, label_row, sheet.name)
     first_row = next((r for r in sorted(sheet.rows) if r > label_row and sheet.value(r, first_col) is not None), None)
     if first_row is None:
         raise SheetnetError("no data row below the labels", sheet=sheet.name, cell=address(label_row + 1, first_col))
-    caption_row = _caption_row(sheet, label_row, first_col)
+    caption_row = _caption_row(sheet, label_row, first_col + online)  # 'Layer 0' stands above the inputs
     layout = Layout(sizes, changes=changes, first_col=first_col, lr_col=lr_col, caption_row=caption_row,
-                    role_row=label_row - 1, label_row=label_row, first_row=first_row)
+                    role_row=label_row - 1, label_row=label_row, first_row=first_row, online=online)
     return layout, _problem(sheet, layout)
 
 
@@ -348,6 +403,7 @@ def _sizes_from_labels(tokens, label_row: int, sheet_name: str):
         if len(run_) != len(expected):
             fail(f"{what}: {len(run_)} labels where the layer sizes need {len(expected)}")
 
+    online = bool(run(SAMPLE, 1))
     inputs = run("a")
     if not inputs:
         fail("the labels must start with the inputs a0, a1, ...")
@@ -367,6 +423,9 @@ def _sizes_from_labels(tokens, label_row: int, sheet_name: str):
     if pos >= len(tokens) or tokens[pos][1][0] != "C":
         fail("expected the cost label C after the targets", tokens[pos - 1][0] + 1 if pos >= len(tokens) else None)
     pos += 1
+    if online and not run(EPOCH_COST, 1):
+        fail(f"expected the label {EPOCH_COST!r} after the cost C: a sheet with a {SAMPLE!r} column trains on "
+             "samples and shows the epoch cost", tokens[pos - 1][0] + 1 if pos >= len(tokens) else None)
     changes = pos < len(tokens)
     if changes:
         for l in range(1, len(sizes)):
@@ -374,7 +433,7 @@ def _sizes_from_labels(tokens, label_row: int, sheet_name: str):
             expect_indices(run("w", len(expected)), expected, f"dC/dW({l})")
         if pos < len(tokens):
             fail(f"unexpected label {tokens[pos][1][0]!r} after the change matrices")
-    return tuple(sizes), changes
+    return tuple(sizes), changes, online
 
 
 def _number(sheet: Sheet, row: int, col: int, what: str) -> float:
@@ -405,20 +464,24 @@ def _problem(sheet: Sheet, layout: Layout) -> Problem:
 
 def networks(book, name: str | None = None) -> list:
     """(sheet, layout, problem) for every sheet of a book that holds a network, or for the sheet
-    named (the others need not hold one)."""
+    named (the others need not hold one); an online sheet's with its data sheet and order (see
+    layout.online), the book's data sheets read whole."""
+    from .online import attach, in_book  # it builds on this module
+
+    data_sheets = in_book(book)
     if name is not None:
         sheet = book.sheet(name)  # says whether the sheet is missing
         if find_label_row(sheet) is None:
             raise SheetnetError(f"holds no network (no {LEARNING_RATE!r} label)", sheet=name)
         try:
-            return [(sheet, *find(sheet))]
+            return [(sheet, *attach(sheet, *find(sheet), data_sheets))]
         except SheetnetError as e:
             raise e.located(sheet=name) from None
     found = []
     for sheet in book.sheets:
         if find_label_row(sheet) is not None:
             try:
-                found.append((sheet, *find(sheet)))
+                found.append((sheet, *attach(sheet, *find(sheet), data_sheets)))
             except SheetnetError as e:
                 raise e.located(sheet=sheet.name) from None
     if not found:

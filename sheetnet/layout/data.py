@@ -3,7 +3,12 @@
 A data sheet has a label row ``Sample a0 a1 ... T0 T1 ...`` (sheetnet writes it in row 1 from
 column A) and below it one sample per row: its number, 1, 2, ..., m, then its inputs and
 targets. It has no 'Learning rate' label, so no reader takes it for a network. A network sheet
-that trains on it refers to its cells (see :class:`DataSheet.ref`).
+that trains on it refers to its cells (see :class:`DataSheet.input_ref`).
+
+Right of the targets, after an empty column, sheetnet writes an ``Order`` column: the number of
+the sample each epoch takes first, second, ... (the order of the rows that train on it). A sheet
+of formulas shows its order in its rows; a sheet of numbers of every K-th iteration does not,
+and takes it from here.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from ..grid import Row, Sheet, address
 from ..math.data import Dataset, labels, split_labels
 
 SAMPLE = "Sample"
+ORDER = "Order"
 NAME = "Data"  # the name sheetnet gives a data sheet it writes (another where taken)
 SAMPLE_WIDTH, NUMBER_WIDTH = 8, 10
 
@@ -32,6 +38,7 @@ class DataSheet:
     data: Dataset
     label_row: int = 1
     sample_col: int = 1
+    ordered: bool = False  # read with an Order column, which data.order is
 
     def row(self, s: int) -> int:
         """The row of sample s (0-based)."""
@@ -50,6 +57,11 @@ class DataSheet:
     def target_ref(self, s: int, j: int) -> Ref:
         """The cell of target T_j of sample s (0-based), as a network sheet's formula refers to it."""
         return Ref(self.target_col(j), self.row(s), fixed_col=True, fixed_row=True, sheet=self.name)
+
+    @property
+    def order_col(self) -> int:
+        """The column of the epoch's order: after the targets and an empty column."""
+        return self.target_col(self.data.nL - 1) + 2
 
     def which(self, row: int, col: int) -> tuple[int, str, int] | None:
         """(sample (0-based), 'a' or 'T', index) of a cell of this sheet, None for any other cell."""
@@ -101,7 +113,17 @@ def read(sheet: Sheet) -> DataSheet:
         raise SheetnetError("holds no sample below its labels (sample 1 goes here)", sheet=sheet.name,
                             cell=address(label_row + 1, sample_col))
     data = np.array(rows)
-    return DataSheet(sheet.name, Dataset(data[:, :n0], data[:, n0:]), label_row, sample_col)
+    found = DataSheet(sheet.name, Dataset(data[:, :n0], data[:, n0:]), label_row, sample_col)
+    if _text(sheet.value(label_row, found.order_col)) != ORDER.casefold():
+        return found
+    order = [sheet.value(label_row + 1 + p, found.order_col) for p in range(len(rows))]
+    for p, s in enumerate(order):
+        if isinstance(s, bool) or not isinstance(s, (int, float)) or s not in range(1, len(rows) + 1) \
+                or s in order[:p]:
+            raise SheetnetError(f"the order of an epoch names each of the samples 1 to {len(rows)} once, not {s!r} "
+                                "here", sheet=sheet.name, cell=address(label_row + 1 + p, found.order_col))
+    return DataSheet(sheet.name, Dataset(data[:, :n0], data[:, n0:], [int(s) - 1 for s in order]), label_row,
+                     sample_col, ordered=True)
 
 
 def _number(sheet: Sheet, r: int, c: int, label: str, sample: int) -> float:
@@ -118,10 +140,12 @@ def write(w, data: DataSheet) -> None:
     """The data sheet as sheet data.name of writer w: labels, then one sample per row."""
     d = data.data
     width = 1 + d.n0 + d.nL
-    w.sheet(data.name, widths=[SAMPLE_WIDTH] + [NUMBER_WIDTH] * (width - 1),
+    w.sheet(data.name, widths=[SAMPLE_WIDTH] + [NUMBER_WIDTH] * (width - 1) + [SAMPLE_WIDTH] * 2,
             freeze=address(data.label_row + 1, data.sample_col + 1))
     pad = [None] * (data.sample_col - 1)
-    w.row(data.label_row, pad + [SAMPLE] + labels(d.n0, d.nL), None, pad + ["label"] * width)
-    styles = pad + [None] + ["input"] * d.n0 + ["target"] * d.nL
+    w.row(data.label_row, pad + [SAMPLE] + labels(d.n0, d.nL) + [None, ORDER], None,
+          pad + ["label"] * width + [None, "label"])
+    styles = pad + [None] + ["input"] * d.n0 + ["target"] * d.nL + [None, None]
     for s in range(d.m):
-        w.row(data.row(s), pad + [float(s + 1)] + d.X[s].tolist() + d.T[s].tolist(), None, styles)
+        w.row(data.row(s), pad + [float(s + 1)] + d.X[s].tolist() + d.T[s].tolist() + [None, float(d.order[s] + 1)],
+              None, styles)

@@ -43,16 +43,21 @@ def usage(layout: Layout, summary: str | None) -> str:
         cells = [f"{c.letter}{layout.first_row}" for c in layout.columns if c.kind == kind]
         return f"{cells[0]}:{cells[-1]}"
 
-    text = (f"Change the inputs in the yellow box ({box(Kind.INPUT)}), the targets in the green box "
-            f"({box(Kind.TARGET)}), "
-            f"the starting weights in the lavender boxes or the learning rate ({layout.lr_address}): "
-            "every row below follows.")
+    if layout.online:
+        text = (f"Each row trains on the sample its column {layout.at(Kind.SAMPLE, 0).letter} names, its inputs and "
+                f"targets referring to sheet '{layout.data.name}': change the samples there, the starting weights in "
+                f"the lavender boxes or the learning rate ({layout.lr_address}): every row below follows.")
+    else:
+        text = (f"Change the inputs in the yellow box ({box(Kind.INPUT)}), the targets in the green box "
+                f"({box(Kind.TARGET)}), "
+                f"the starting weights in the lavender boxes or the learning rate ({layout.lr_address}): "
+                "every row below follows.")
     if summary:
         text += f" Weights, outputs and cost charts: sheet '{summary}'."
     return text
 
 
-def cost_range(layout: Layout, rows: int) -> str:
-    """The cost column of the data rows, e.g. 'AA8:AA1002'."""
-    letter = layout.at(Kind.COST, layout.L).letter
+def cost_range(layout: Layout, rows: int, kind: Kind = Kind.COST) -> str:
+    """The cost column (or the epoch cost's) of the data rows, e.g. 'AA8:AA1002'."""
+    letter = layout.at(kind, layout.L).letter
     return f"{letter}{layout.first_row}:{letter}{layout.first_row + rows - 1}"

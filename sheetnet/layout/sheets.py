@@ -9,23 +9,28 @@ from .. import formats
 from ..errors import SheetnetError
 from ..grid import Sheet
 from . import LEARNING_RATE, find, find_label_row
+from .online import Streamed, attach, is_data_sheet
 
 
 class _Sheet:
-    """One sheet as it streams: its first rows gathered, then its consumer fed."""
+    """One sheet as it streams: its first rows gathered, then its consumer fed; or, for a data
+    sheet, every row gathered (data_sheets takes it at its end)."""
 
-    def __init__(self, name: str, start):
-        self.head, self.start, self.consumer = Sheet(name), start, None
+    def __init__(self, name: str, start, data_sheets: Streamed):
+        """start: see each_network; None for a sheet whose network is not wanted (its samples may be)."""
+        self.head, self.start, self.consumer, self.data_sheets = Sheet(name), start, None, data_sheets
         self.enough = False  # whether the consumer wants no more rows
+        self.samples = False  # whether it is a data sheet
 
     def row(self, r: int, cells) -> bool:
         """Take a row; False when the sheet holds no network and its rows are not wanted."""
         if self.consumer is None:
-            if r <= formats.HEAD_ROWS:
+            if r <= formats.HEAD_ROWS or self.samples:
                 self.head.rows[r] = cells
                 return True
-            if not self.begin():
-                return False
+            if self.start is None or not self.begin():
+                self.samples = is_data_sheet(self.head)
+                return self.row(r, cells) if self.samples else False
         self.enough = bool(self.consumer.feed(r, cells))
         return True
 
@@ -33,7 +38,7 @@ class _Sheet:
         """Find the network in the first rows and hand them to the consumer; False if none is there."""
         if find_label_row(self.head) is None:
             return False
-        layout, problem = find(self.head)
+        layout, problem = attach(self.head, *find(self.head), self.data_sheets)
         self.consumer = self.start(self.head, layout, problem)
         for r in sorted(self.head.rows):
             if r >= layout.first_row:
@@ -42,7 +47,10 @@ class _Sheet:
 
     def finish(self):
         """What the consumer makes of the sheet; None when it holds no network."""
-        if self.consumer is None and not self.begin():
+        if self.samples or (self.consumer is None and is_data_sheet(self.head)):
+            self.data_sheets.add(self.head)
+            return None
+        if self.consumer is None and (self.start is None or not self.begin()):
             return None
         return self.consumer.finish()
 
@@ -54,6 +62,7 @@ def each_network(path, sheet: str | None, start) -> tuple[list, list]:
     Returns the results, in the workbook's order, and the names of all its sheets."""
     stream = formats.Stream(path)
     results, names, current = [], [], None
+    data_sheets = Streamed(path)
 
     def done():
         if current is None:
@@ -62,7 +71,7 @@ def each_network(path, sheet: str | None, start) -> tuple[list, list]:
             result = current.finish()
         except SheetnetError as e:
             raise e.located(file=path, sheet=current.head.name) from None
-        if result is None and sheet is not None:
+        if result is None and current.start is not None and sheet is not None:
             raise SheetnetError(f"holds no network (no {LEARNING_RATE!r} label)", file=path, sheet=sheet)
         if result is not None:
             results.append(result)
@@ -71,9 +80,9 @@ def each_network(path, sheet: str | None, start) -> tuple[list, list]:
         if cells is None:
             done()
             names.append(name)
-            current = _Sheet(name, start) if sheet is None or name == sheet else None
-            if current is None:
-                stream.skip_sheet()
+            current = _Sheet(name, start, data_sheets)  # another sheet than the one named may hold its samples
+            if sheet is not None and name != sheet:
+                current.start = None
             continue
         try:
             wanted = current.row(r, cells)
@@ -82,7 +91,7 @@ def each_network(path, sheet: str | None, start) -> tuple[list, list]:
         if current.enough:
             stream.skip_sheet()
         elif not wanted:
-            if sheet is not None:
+            if current.start is not None and sheet is not None:
                 raise SheetnetError(f"holds no network (no {LEARNING_RATE!r} label)", file=path, sheet=sheet)
             current = None
             stream.skip_sheet()

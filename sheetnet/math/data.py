@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import math
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +54,11 @@ class Dataset:
             return cls(X, T)
         return cls(X, T, np.random.default_rng(seed).permutation(len(np.atleast_2d(X))), seed)
 
+    @classmethod
+    def from_csv(cls, path) -> Dataset:
+        """The samples of a .csv file: a header line a0 a1 ... T0 T1 ..., then one sample per line."""
+        return from_csv(path)
+
     @property
     def m(self) -> int:
         """The number of samples."""
@@ -66,10 +72,30 @@ class Dataset:
     def nL(self) -> int:
         return self.T.shape[1]
 
+    def from_iteration(self, k: int) -> Dataset:
+        """The same samples, in the order that makes iteration 1 this order's iteration k (a
+        training resumed there)."""
+        return Dataset(self.X, self.T, np.roll(self.order, -((k - 1) % self.m)))
+
     def samples(self, k: np.ndarray | int) -> np.ndarray | int:
         """The 0-based sample of iteration k (from 1): order[(k − 1) mod m]."""
         picked = self.order[(np.asarray(k) - 1) % self.m]
         return int(picked) if np.ndim(picked) == 0 else picked
+
+
+class Epoch:
+    """The epoch cost as training goes: the mean cost of the last m iterations (of the iterations
+    so far, before the m-th), as the sheet's AVERAGE over the cost column computes it."""
+
+    def __init__(self, data: Dataset | None):
+        self.costs = deque(maxlen=1 if data is None else data.m)
+
+    def add(self, C: float) -> None:
+        self.costs.append(C)
+
+    @property
+    def cost(self) -> float:
+        return math.fsum(self.costs) / len(self.costs)
 
 
 XOR = Dataset(X=[[0, 0], [0, 1], [1, 0], [1, 1]], T=[[0], [1], [1], [0]])

@@ -68,7 +68,8 @@ class Trace:
         shows; the guess on the grid of K when none does."""
         start = guess - self.every
         W = history(self.problem, start, max(start - 1, 1)).at(-1).W
-        after = Problem(Network(W, self.problem.network.lr), self.problem.inputs, self.problem.T)
+        data = None if self.problem.data is None else self.problem.data.from_iteration(start)
+        after = Problem(Network(W, self.problem.network.lr), self.problem.inputs, self.problem.T, data)
         k = start  # the iteration of the chunk's first row
         for h in histories(after, self.every + 1, 1, verify.CHUNK):  # iterations start .. guess
             numbers = self.layout.matrix(h)

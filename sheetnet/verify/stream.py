@@ -5,13 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from .. import formats, verify
-from ..grid import Sheet, address
+from ..grid import Sheet, address, parse_address
 from ..layout import Layout, networks
 from ..math.network import Problem
 from .compare import Findings
 from .formulas import Formulas
 from .recompute import Trace
 from .report import Note, Report, Tolerance
+from .samples import Samples
 from .sheet import MARGIN, Chunk, Window
 
 
@@ -53,6 +54,7 @@ class Check:
         self.formulas = Formulas(self.window, tolerance)
         self.findings = Findings(self.window, self.formulas, tolerance)
         self.trace = Trace(problem, layout, tolerance)
+        self.samples = Samples(self.window, layout, problem) if layout.online else None
         self.network = frozenset(self.window.cols)
         self.first = layout.first_row
         self.pending: list = []  # (row, cells) read and not yet checked, ascending
@@ -66,6 +68,8 @@ class Check:
     def feed(self, r: int, cells) -> None:
         """The cells of row r (ascending, from the first data row on)."""
         window = self.window
+        if self.samples is not None:
+            cells = self.samples.take(r, cells)
         if not self.ended:
             if r == window.last + 1 and not self.network.isdisjoint(cells):
                 window.last = r
@@ -82,7 +86,7 @@ class Check:
         if self.pending and self.pending[0][0] <= self.window.last:
             self._check(self.window.last - self.pending[0][0] + 1, final=True)
         layout, f = self.layout, self.findings
-        return Report(
+        report = Report(
             sheet=self.window.name, sizes=layout.sizes, iterations=self.iterations, every=self.window.every,
             first_row=self.first, last_row=self.window.last, learning_rate=self.problem.network.lr,
             learning_rate_cell=layout.lr_address, tolerance=self.tol, formulas=f.formula_cells,
@@ -91,6 +95,25 @@ class Check:
             faults=f.faults(), unchecked=[self._note(j, i, *note[:3], self.formulas.forms[i].reason)
                                           for (j, i), note in self.formulas.unchecked.items()],
             warnings=[self._note(j, i, *note) for (j, i, _), note in self.formulas.warnings.items()])
+        if self.samples is not None:
+            self._add_samples(report)
+        return report
+
+    def _add_samples(self, report: Report) -> None:
+        """The faults of an online sheet's sample-dependent cells added to the report: a fault in
+        a cell that the comparison found too replaces its account (it says more), and the first of
+        them in the sheet's order of rows and computation is the first fault."""
+        mine = self.samples.faults()
+        if not mine:
+            return
+        cells = {f.cell.split(":")[0] for f in mine}
+        report.faults = sorted([f for f in report.faults if f.cell.split(":")[0] not in cells] + mine,
+                               key=lambda f: parse_address(f.cell.split(":")[0]))
+        report.failing += self.samples.failing
+        report.formula_faults += self.samples.failing
+        first = self.samples.first
+        if report.first is None or parse_address(first.cell) <= parse_address(report.first.cell):
+            report.first = first
 
     def _note(self, j: int, i: int, first: int, last: int, count: int, message: str) -> Note:
         """A Note of cells down column j holding formula i, rows first to last."""
@@ -129,6 +152,8 @@ class Check:
         if final and window.every > 1 and hi > self.first:
             numbers[-1], trace[-1] = self.trace.last_logged(found[-1], int(numbers[-1]))
         self.iterations = int(numbers[-1])
-        self.findings.add(Chunk(lo=lo, rows=rows, numbers=numbers, ids=ids, found=found, empty=empty, text=text,
-                                trace=trace))
+        chunk = Chunk(lo=lo, rows=rows, numbers=numbers, ids=ids, found=found, empty=empty, text=text, trace=trace)
+        self.findings.add(chunk)
+        if self.samples is not None:
+            self.samples.add(chunk)
         self.pending = [(r, cells) for r, cells in self.pending if r > hi]
