@@ -1,10 +1,11 @@
-"""Make docs/workbook.png: a workbook sheetnet writes, as LibreOffice renders it.
+"""Make docs/workbook.png and docs/xor.png: workbooks sheetnet writes, as LibreOffice renders them.
 
-    python scripts/render_picture.py [OUT.png]
+    python scripts/render_picture.py [--xor] [OUT.png]
 
-Trains the original's 2-2-2 network for 300 iterations into a fresh .ods, has LibreOffice
-headless print it to PDF, and stacks the top of the network sheet's first page (note, captions,
-the coloured first row) over the summary page (matrices and the two cost charts). Needs
+Trains the original's 2-2-2 network for 300 iterations into a fresh .ods (with --xor: takes the
+bundled spreadsheets/XOR.ods), has LibreOffice headless print it to PDF, and stacks the top of
+the network sheet's first page (note, captions, the coloured first row) over the summary page
+(matrices, the truth table of a dataset, and the cost charts). Needs
 LibreOffice and poppler-utils (pdftoppm, pdftotext); no imaging library: the pages come out
 of pdftoppm as PPM and go into the PNG with zlib.
 """
@@ -77,14 +78,23 @@ def png(width: int, height: int, pixels: bytes) -> bytes:
             + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
 
 
-def main(out: Path) -> None:
+ORIGINAL_NOTE = "Trained by sheetnet: 300 iterations of the original's 2-2-2 network, one per row."
+
+
+def main(argv: list[str]) -> None:
+    xor = "--xor" in argv
+    argv = [a for a in argv if a != "--xor"]
+    out = Path(argv[0]) if argv else ROOT / "docs" / ("xor.png" if xor else "workbook.png")
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
         workbook = folder / "trained.ods"
-        write(workbook, [Run("Sheet1", Layout((2, 2, 2)), ORIGINAL_2_2_2, 300,
-                             note="Trained by sheetnet: 300 iterations of the original's 2-2-2 network, one per row.")])
+        if xor:
+            workbook.write_bytes((ROOT / "spreadsheets" / "XOR.ods").read_bytes())
+        else:
+            write(workbook, [Run("Sheet1", Layout((2, 2, 2)), ORIGINAL_2_2_2, 300, note=ORIGINAL_NOTE)])
         pdf = convert(workbook, folder, "pdf")
-        w, h, first = ppm(pdf, 1, folder)
+        # The network sheet's first page: the one of its note (a data sheet comes before it).
+        w, h, first = ppm(pdf, page_with(pdf, "network learning XOR" if xor else ORIGINAL_NOTE[:30]), folder)
         top = int(h * TOP_OF_FIRST_PAGE)
         summary = trim(*ppm(pdf, page_with(pdf, "Summary of sheet"), folder))
         out.write_bytes(png(*stack([(w, top, first[:top * w * 3]), summary])))
@@ -92,4 +102,4 @@ def main(out: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "workbook.png")
+    main(sys.argv[1:])
