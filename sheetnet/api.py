@@ -38,7 +38,11 @@ from .commands.progress import Progress
 from .errors import SheetnetError
 from .grid import Cell, Columns, Row, Sheet, address, fresh_name, sheet_name_problem
 from .layout import Layout, find, networks
+from .layout import data as data_sheets
+from .layout.batch import BatchLayout
+from .layout.data import DataSheet
 from .layout.sheets import each_network
+from .math.data import Dataset
 from .math.network import Iteration, Problem, count_logged, logged, shape
 from .math.network import Network as Weights
 from .math.template import problem_for
@@ -55,10 +59,15 @@ class Network:
     ``Network(W=[W1, W2], inputs=[0.1, 0.9], T=[0.3, 0.4], lr=0.5)``: W(l) of shape
     (n_l, n_{l-1} + 1), the bias last (a leading None, as ``net.W`` has it, is allowed).
     ``source`` is the workbook it was read from, if any (:func:`open` sets it).
+
+    ``data``: a Dataset (sheetnet.math.data) of samples to train on; with ``batch=True`` each row
+    is one epoch, every sample's pass side by side and one update by their mean change (a batch
+    sheet), the inputs and targets then those of the first sample.
     """
 
     def __init__(self, W: Sequence, inputs, T, lr: float = 0.5, name: str = "Sheet1", *,
-                 source: PathLike | None = None):
+                 source: PathLike | None = None, data: Dataset | None = None, batch: bool = False,
+                 data_sheet: DataSheet | None = None):
         matrices = [np.array(w, dtype=float) for w in (W[1:] if len(W) and W[0] is None else W)]
         if not matrices or any(w.ndim != 2 for w in matrices):
             raise SheetnetError("W is W(1), ..., W(L): one matrix (rows j, columns i and the bias) per layer")
@@ -76,17 +85,44 @@ class Network:
         problem = sheet_name_problem(name, longest=None)
         if problem:
             raise SheetnetError(problem)
-        self.problem = Problem(Weights([None, *matrices], float(lr)), inputs, T)
+        if batch and data is None:
+            raise SheetnetError("a batch network trains on a dataset: give data")
+        self.problem = Problem(Weights([None, *matrices], float(lr)), inputs, T, data)
         self.name = name
         self.source = None if source is None else Path(source)
+        self.batch = batch
+        # Where the samples are in the workbook read (a batch sheet refers to their cells), if it was.
+        self.data_sheet = data_sheet
+        if batch:
+            self.layout()  # says whether the samples fit in a sheet, before any work
 
     @classmethod
-    def fresh(cls, sizes: Sequence[int] = (2, 2, 2), seed: int | None = None, name: str = "Sheet1") -> Network:
+    def fresh(cls, sizes: Sequence[int] = (2, 2, 2), seed: int | None = None, name: str = "Sheet1", *,
+              data: Dataset | None = None, batch: bool = False) -> Network:
         """The original's 2-2-2 network (sizes (2, 2, 2) without a seed), or a random one of these
-        sizes: weights in [-1, 1), inputs in [0, 1), targets in [0.1, 0.9); what `sheetnet template` writes."""
+        sizes: weights in [-1, 1), inputs in [0, 1), targets in [0.1, 0.9); what `sheetnet template` writes.
+        With data, the inputs and targets are its first sample's (batch: see Network)."""
         Layout(tuple(sizes))  # says what is wrong with the sizes
         p = problem_for(tuple(sizes), seed)
-        return cls(p.network.W, p.inputs, p.T, p.network.lr, name)
+        if data is None:
+            return cls(p.network.W, p.inputs, p.T, p.network.lr, name, batch=batch)
+        return cls(p.network.W, data.X[0], data.T[0], p.network.lr, name, data=data, batch=batch)
+
+    def layout(self, data_sheet: DataSheet | None = None, changes: bool = True) -> Layout | BatchLayout:
+        """Where this network's quantities sit in its sheet; a batch network's sheet refers to the
+        samples on data_sheet (by default where they were read from, else a sheet 'Data')."""
+        if not self.batch:
+            return Layout(self.sizes, changes=changes)
+        sheet = data_sheet or self.data_sheet or DataSheet(data_sheets.NAME, self.problem.data)
+        try:
+            return BatchLayout(self.sizes, sheet)
+        except SheetnetError as e:
+            raise e.located(sheet=self.name, file=self.source) from None
+
+    @property
+    def data(self) -> Dataset | None:
+        """The samples the network trains on, if any."""
+        return self.problem.data
 
     @property
     def W(self) -> list:
@@ -122,7 +158,7 @@ class Network:
         interactive (a notebook, a terminal)."""
         _positive(n, "n")
         _positive(every, "every")
-        run = Run(self.name, Layout(self.sizes), self.problem, n, every=every)
+        run = Run(self.name, self.layout(), self.problem, n, every=every)
         numbers = np.empty((count_logged(n, every), len(run.layout.columns)))
         row = 0
         try:
@@ -162,7 +198,7 @@ class Trace:
         if count_logged(self.n, every) != len(numbers):
             raise SheetnetError(f"{len(numbers):,} rows cannot show iterations 1, {1 + every:,}, ... and {self.n:,} "
                                 f"({count_logged(self.n, every):,} rows)", sheet=network.name, file=network.source)
-        self.layout = Layout(network.sizes, changes=changes)  # where each quantity sits in the sheet written
+        self.layout = network.layout(changes=changes)  # where each quantity sits in the sheet written
         it = self.layout.unpack(numbers)
         self.W, self.a, self.delta, self.change, self.C, self.T = it.W, it.a, it.delta, it.change, it.C, it.T
 
@@ -218,8 +254,10 @@ class Workbook:
     def __init__(self, path: Path, book, found: list):
         self.path, self._book = path, book
         self.sheets: list[str] = list(book.names)  # every sheet's name, in order
-        self.networks: list[Network] = [Network(p.network.W, p.inputs, p.T, p.network.lr, sheet.name, source=path)
-                                        for sheet, _, p in found]
+        self.networks: list[Network] = [
+            Network(p.network.W, p.inputs, p.T, p.network.lr, sheet.name, source=path, data=p.data,
+                    batch=isinstance(layout, BatchLayout), data_sheet=getattr(layout, "data", None))
+            for sheet, layout, p in found]
 
     def __getitem__(self, sheet: str) -> Network:
         for net in self.networks:
@@ -335,9 +373,11 @@ def write(path: PathLike, items: Network | Trace | Iterable[Network | Trace], n:
     check_output(path, [s for s in sources if s is not None], replace=True)
     if copy_of is not None and formats.suffix_of(copy_of.path, formats.READABLE) != path.suffix.lower():
         raise SheetnetError(f"a workbook is copied only into its own format ({copy_of.path.suffix})", file=path)
-    runs = [_run(item, name, n, every, note) for item, name in zip(items, _names(items, copy_of))]
+    names = _names(items, copy_of)
+    placed, before = _data_sheets(path, items, names, copy_of)
+    runs = [_run(item, name, n, every, note, sheet) for item, name, sheet in zip(items, names, placed)]
     try:
-        written, notes = write_runs(path, runs, progress=progress, copy_of=copy_of and copy_of._book)
+        written, notes = write_runs(path, runs, progress=progress, copy_of=copy_of and copy_of._book, before=before)
     except SheetnetError as e:
         # A sheet's trouble comes from the item written there: where it was read from, if it was.
         item = dict(zip((run.name for run in runs), items)).get(e.sheet)
@@ -394,11 +434,38 @@ def _names(items: list, copy_of: Workbook | None) -> list[str]:
     return taken[len(taken) - len(items):]
 
 
+def _data_sheets(path: Path, items: list, names: list, copy_of: Workbook | None) -> tuple[list, tuple | None]:
+    """The data sheet each item's batch sheet refers to (None for the others), and (name, writer
+    function) of the one to write first: a copied workbook's own where it holds it, else one new
+    sheet (a .csv has room for none: its numbers are written without formulas)."""
+    placed, new = [], None
+    for item in items:
+        net = _network(item)
+        if not net.batch:
+            placed.append(None)
+            continue
+        own = net.data_sheet
+        if copy_of is not None and own is not None and own.name in copy_of.sheets:
+            placed.append(own)
+            continue
+        if new is None:
+            taken = names + (copy_of.sheets if copy_of else [])
+            new = DataSheet(fresh_name(own.name if own else data_sheets.NAME, taken), net.data)
+        elif not (np.array_equal(new.data.X, net.data.X) and np.array_equal(new.data.T, net.data.T)):
+            raise SheetnetError("batch networks of different samples each need their data sheet: write them to "
+                                "files of their own", file=path)
+        placed.append(new)
+    if new is None or formats.suffix_of(path, formats.WRITABLE) == ".csv":
+        return placed, None
+    return placed, (new.name, lambda w: data_sheets.write(w, new))
+
+
 def _network(item: Network | Trace) -> Network:
     return item.network if isinstance(item, Trace) else item
 
 
-def _run(item: Network | Trace, name: str, n: int | None, every: int, note: str | None) -> Run:
+def _run(item: Network | Trace, name: str, n: int | None, every: int, note: str | None,
+         data_sheet: DataSheet | None = None) -> Run:
     """The run that writes item as sheet name."""
     if isinstance(item, Trace):
         bad = ~np.isfinite(item.numbers)
@@ -420,7 +487,7 @@ def _run(item: Network | Trace, name: str, n: int | None, every: int, note: str 
         note = (f"Trained by sheetnet{origin}: {n} iterations, " + _rows_note(n, every)
                 + ", from the first row's inputs, weights and targets.")
     changes = item.changes if isinstance(item, Trace) else True
-    return Run(name, Layout(net.sizes, changes=changes), net.problem, n, note, every, numbers)
+    return Run(name, net.layout(data_sheet, changes), net.problem, n, note, every, numbers)
 
 
 def _rows_note(n: int, every: int) -> str:

@@ -17,6 +17,7 @@ from .. import api, explain, formats, verify
 from ..errors import SheetnetError
 from ..grid import sheet_name_problem
 from ..layout.sheets import each_network
+from ..math.data import BUILT_IN, from_csv
 from . import report, sweep
 
 
@@ -129,14 +130,30 @@ _tolerance, _learning_rate = _finite(above_zero=False), _finite(above_zero=True)
 
 def cmd_template(args) -> Outcome:
     out = Path(args.output)
+    if args.batch and args.data is None:
+        raise SheetnetError("--batch trains on a dataset: give --data FILE.csv or --data xor")
+    if args.batch and getattr(args, "shuffle", None) is not None:
+        raise SheetnetError("--batch takes every sample in each row: the order of the samples does not matter, "
+                            "so it takes no --shuffle")
     api.check_output(out, [], args.force)
-    net = api.Network.fresh(args.layers, args.seed, args.name)
+    data = None if args.data is None else _dataset(args.data)
+    layers = args.layers or ([2, 2, 2] if data is None else [data.n0, 2, data.nL])
+    if data is not None and (layers[0], layers[-1]) != (data.n0, data.nL):
+        raise SheetnetError(f"--layers {' '.join(map(str, layers))} takes {layers[0]} input(s) and {layers[-1]} "
+                            f"target(s); the samples of {args.data} have {data.n0} and {data.nL}")
+    net = api.Network.fresh(layers, args.seed, args.name, data=data, batch=args.batch)
+    change = "the samples on the data sheet" if args.batch else "the inputs, targets"
     saved = api.write(out, net, args.iterations, progress=False,
-                      note="Change the inputs, targets, weights or learning rate in the first data row, "
+                      note=f"Change {change}, the weights or learning rate in the first data row, "
                            "then run: sheetnet train THIS_FILE -n 1000 -o trained.ods")
     [written] = saved.written
-    return Outcome(0, f"wrote {out}: a {net.shape} network, {args.iterations} iteration(s), "
-                      f"cost {written.first_cost:.6g}")
+    what = "epoch(s), epoch cost" if args.batch else "iteration(s), cost"
+    return Outcome(0, f"wrote {out}: a {net.shape} network, {args.iterations} {what} {written.first_cost:.6g}")
+
+
+def _dataset(name: str):
+    """The samples --data names: a built-in dataset ('xor') or a .csv file."""
+    return BUILT_IN[name.casefold()] if name.casefold() in BUILT_IN else from_csv(name)
 
 
 def cmd_sweep(args) -> Outcome:
@@ -188,8 +205,15 @@ def parser() -> argparse.ArgumentParser:
                        description="Write a workbook holding one network in the classic layout: the original "
                                    "2-2-2 network by default, seeded random weights, inputs and targets otherwise.")
     m.add_argument("output", metavar="OUT", help="the file to write: .ods, .xlsx or .csv")
-    m.add_argument("--layers", type=_positive_int, nargs="+", default=[2, 2, 2], metavar="N",
-                   help="neurons per layer, inputs first (default: 2 2 2)")
+    m.add_argument("--layers", type=_positive_int, nargs="+", metavar="N",
+                   help="neurons per layer, inputs first (default: 2 2 2; with --data n0 2 nL, the samples' "
+                        "inputs and targets)")
+    m.add_argument("--data", metavar="FILE.csv|xor",
+                   help="train on these samples: a .csv file (header a0 a1 ... T0 T1 ..., one sample per line) "
+                        "or a built-in dataset (xor), written on a data sheet the network sheet refers to")
+    m.add_argument("--batch", action="store_true",
+                   help="with --data: one row per epoch, every sample's pass side by side, the update by the mean "
+                        "of their change matrices")
     m.add_argument("--seed", type=int, help="random seed for the weights, inputs and targets")
     m.add_argument("-n", "--iterations", type=_positive_int, default=1, metavar="N",
                    help="iterations to lay out as rows (default 1: just the initial state)")

@@ -6,6 +6,7 @@ import numpy as np
 
 from ..grid import Sheet, address
 from ..layout import Kind, Layout
+from ..layout.batch import BatchLayout
 from ..math.network import Problem, forward, shape
 
 
@@ -36,6 +37,8 @@ def trained(written) -> str:
     run, last = written.run, written.last
     problem = run.problem
     L = run.layout.L
+    if isinstance(run.layout, BatchLayout):
+        return batch_trained(written)
     first_outputs = forward(problem.network.W, problem.inputs)[-1]
     return "\n".join([
         f"{run.name}: {shape(run.layout.sizes)} network, {run.n:,} iterations, learning rate "
@@ -43,6 +46,22 @@ def trained(written) -> str:
         f"  cost     {number(written.first_cost)} -> {number(written.last_cost)}",
         f"  outputs  {numbers(first_outputs)} -> {numbers(last.a[L])}  (targets {numbers(problem.T)})",
     ])
+
+
+def batch_trained(written, most: int = 8) -> str:
+    """A run of a batch sheet: the network, its epoch cost before and after, and its final outputs
+    against the targets, a line per sample (the first `most` of them)."""
+    run, last = written.run, written.last
+    L, m = run.layout.L, run.layout.m
+    lines = [f"{run.name}: {shape(run.layout.sizes)} network, batch of {m:,} samples, {run.n:,} epochs, "
+             f"learning rate {number(run.problem.network.lr)}",
+             f"  epoch cost  {number(written.first_cost)} -> {number(written.last_cost)}"]
+    for s in range(min(m, most)):
+        lines.append(f"  sample {s + 1}: inputs {numbers(last.a[0][s])} -> outputs {numbers(last.a[L][s])}  "
+                     f"(targets {numbers(last.T[s])})")
+    if m > most:
+        lines.append(f"  ... and {m - most:,} more samples (every one on the summary sheet)")
+    return "\n".join(lines)
 
 
 class Shown:

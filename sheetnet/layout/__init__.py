@@ -21,7 +21,7 @@ import numpy as np
 from ..errors import SheetnetError
 from ..expression import Node, Ref, call, total
 from ..grid import Row, Sheet, address, column_letters
-from ..math.network import Iteration, Network, Problem
+from ..math.network import Iteration, Network, Problem, histories
 
 LEARNING_RATE = "Learning rate"
 
@@ -190,6 +190,10 @@ class Layout:
         relative to the row, so the same for every row after the first."""
         return [None] * (self.first_col - 1) + [self.formula(c, first) for c in self.columns]
 
+    def histories(self, problem: Problem, n: int, every: int = 1, size: int = 1000):
+        """The iterations of a training as this layout shows them, stacked `size` at a time (network.histories)."""
+        return histories(problem, n, every, size)
+
     # -- values -----------------------------------------------------------------------------
 
     def values(self, it: Iteration) -> list:
@@ -302,6 +306,10 @@ def find(sheet: Sheet) -> tuple[Layout, Problem]:
     if first_col is None:
         raise SheetnetError("no column labels right of the learning rate label", sheet=sheet.name,
                             cell=address(label_row, lr_col))
+    from . import batch  # a batch sheet's labels start with the weights (batch imports this module)
+
+    if batch.is_batch(sheet.value(label_row, first_col)):
+        return batch.find(sheet, label_row, lr_col, first_col)
     tokens = []
     col = first_col
     while _text(sheet.value(label_row, col)):

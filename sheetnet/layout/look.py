@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ..grid import address
 from . import Kind, Layout
+from .batch import BatchLayout
 
 LABEL_WIDTH = 13  # 'Learning rate'
 GAP_WIDTH = 2  # the empty column between the learning rate and the inputs
@@ -43,6 +44,11 @@ def usage(layout: Layout, summary: str | None) -> str:
         cells = [f"{c.letter}{layout.first_row}" for c in layout.columns if c.kind == kind]
         return f"{cells[0]}:{cells[-1]}"
 
+    if isinstance(layout, BatchLayout):  # its samples are the data sheet's
+        text = (f"Change the samples on sheet '{layout.data.name}', the starting weights in the lavender boxes or "
+                f"the learning rate ({layout.lr_address}): every row below follows. Each row is one epoch: every "
+                "sample's pass, then one update by the mean of their change matrices.")
+        return text + (f" Weights, outputs and cost charts: sheet '{summary}'." if summary else "")
     text = (f"Change the inputs in the yellow box ({box(Kind.INPUT)}), the targets in the green box "
             f"({box(Kind.TARGET)}), "
             f"the starting weights in the lavender boxes or the learning rate ({layout.lr_address}): "

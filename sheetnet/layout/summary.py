@@ -16,8 +16,10 @@ import math
 from ..expression import Ref
 from ..formats.styles import Chart, Series
 from ..grid import address
+from ..math.batch import epoch
 from ..math.network import count_logged, iterate, shape
 from . import Kind
+from .batch import BatchLayout
 from .look import cost_range
 
 SUFFIX = " summary"
@@ -33,7 +35,9 @@ def write(w, written, name: str) -> None:
     layout, problem, L = run.layout, run.problem, run.layout.L
     rows = count_logged(run.n, run.every)
     first_row, last_row = layout.first_row, layout.first_row + rows - 1
-    first, last = iterate(problem.network.W, problem.inputs, problem.T), written.last
+    first = epoch(problem.network.W, problem.data) if isinstance(layout, BatchLayout) else \
+        iterate(problem.network.W, problem.inputs, problem.T)
+    last = written.last
     ref = lambda kind, layer, row, j=0, i=0: Ref(layout.at(kind, layer, j, i).col, row, sheet=run.name)
     cells = {}  # (row, col) -> (value, formula, style)
 
@@ -77,19 +81,23 @@ def write(w, written, name: str) -> None:
                 put(r, end_col + i, last.W[l][j, i], ref(Kind.WEIGHT, l, last_row, j, i), "weight")
 
     r += 2
-    put(r, 1, f"Outputs a({L}) against targets T", style="caption")
-    r += 1
-    for c, label in enumerate(("first", "final", "target", "final - target"), 2):
-        put(r, c, label, style="label")
-    for j in range(layout.sizes[L]):
+    if isinstance(layout, BatchLayout):
+        r = samples(put, r, written, first)
+    else:
+        put(r, 1, f"Outputs a({L}) against targets T", style="caption")
         r += 1
-        put(r, 1, f"j={j}", style="caption")
-        put(r, 2, first.a[L][j], ref(Kind.ACTIVATION, L, first_row, j), "output")
-        put(r, 3, last.a[L][j], ref(Kind.ACTIVATION, L, last_row, j), "output")
-        put(r, 4, problem.T[j], ref(Kind.TARGET, L, last_row, j), "target")
-        put(r, 5, last.a[L][j] - problem.T[j], Ref(3, r) - Ref(4, r), "scientific")
+        for c, label in enumerate(("first", "final", "target", "final - target"), 2):
+            put(r, c, label, style="label")
+        for j in range(layout.sizes[L]):
+            r += 1
+            put(r, 1, f"j={j}", style="caption")
+            put(r, 2, first.a[L][j], ref(Kind.ACTIVATION, L, first_row, j), "output")
+            put(r, 3, last.a[L][j], ref(Kind.ACTIVATION, L, last_row, j), "output")
+            put(r, 4, problem.T[j], ref(Kind.TARGET, L, last_row, j), "target")
+            put(r, 5, last.a[L][j] - problem.T[j], Ref(3, r) - Ref(4, r), "scientific")
 
-    content_cols = max(end_col + widest - 1, 5)
+    table = 1 + layout.sizes[0] + 4 * layout.sizes[L] if isinstance(layout, BatchLayout) else 5  # its columns
+    content_cols = max(end_col + widest - 1, table)
     w.sheet(name, charts=charts(written, rows, content_cols + 2), fit_page=True,
             widths=[LABEL_WIDTH] + [NUMBER_WIDTH] * (content_cols - 1))
     for r in sorted({r for r, _ in cells}):
@@ -107,7 +115,8 @@ def charts(written, rows: int, col: int) -> list:
     every = run.every
     x_title = "Iteration" if every == 1 else f"Row (iterations 1, {1 + every:,}, {1 + 2 * every:,}, ...)"
     # The cost falls as the network learns: the lower of the first and final cost is the lowest.
-    bounds = log_bounds(min(written.first_cost, written.last_cost), run.problem.T)
+    T = [run.problem.T] if run.problem.data is None else run.problem.data.T  # the sample of the largest cost bounds all
+    bounds = max((log_bounds(min(written.first_cost, written.last_cost), t) for t in T), key=lambda b: b and b[1])
     found = [Chart(f"Cost over all {run.n:,} iterations", (Series(run.name, cost_range(layout, rows)),), address(1, col),
                    x_title=x_title, y_title="Cost C (log scale)" if bounds else "Cost C", log=bool(bounds),
                    bounds=bounds, width=CHART_WIDTH, height=CHART_HEIGHT)]
@@ -129,3 +138,32 @@ def log_bounds(low: float, T) -> tuple[float, float] | None:
         return None
     top = 0.5 * sum(max(t * t, (1 - t) ** 2) for t in T)
     return 10.0 ** (math.floor(math.log10(low)) - 1), 10.0 ** math.ceil(math.log10(top))
+
+
+def samples(put, r: int, written, first) -> int:
+    """Of a batch sheet: every sample's inputs, targets and outputs in the first and final rows
+    (the truth table of the final weights), each a reference to the network sheet's cell; the
+    row after the table."""
+    run = written.run
+    layout, last, L = run.layout, written.last, run.layout.L
+    rows = {"first": layout.first_row, "final": layout.first_row + count_logged(run.n, run.every) - 1}
+    n0, nL = layout.sizes[0], layout.sizes[L]
+    put(r, 1, f"Every sample's outputs a({L}) in the first and final rows", style="caption")
+    r += 1
+    labels = [f"a{i}" for i in range(n0)] + [f"T{j}" for j in range(nL)] + \
+        [f"{when} a{j}" for when in rows for j in range(nL)] + [f"final - T{j}" for j in range(nL)]
+    for c, label in enumerate(labels, 2):
+        put(r, c, label, style="label")
+    for s in range(layout.m):
+        r += 1
+        put(r, 1, f"Sample {s + 1}", style="caption")
+        cells = [(Kind.INPUT, 0, i, "input", rows["first"], first.a[0][s, i]) for i in range(n0)]
+        cells += [(Kind.TARGET, L, j, "target", rows["first"], first.T[s, j]) for j in range(nL)]
+        cells += [(Kind.ACTIVATION, L, j, "output", rows[when], it.a[L][s, j])
+                  for when, it in (("first", first), ("final", last)) for j in range(nL)]
+        for c, (kind, layer, j, style, row, value) in enumerate(cells, 2):
+            put(r, c, value, Ref(layout.at(kind, layer, j, sample=s).col, row, sheet=run.name), style)
+        for j in range(nL):
+            final, target = Ref(2 + n0 + 2 * nL + j, r), Ref(2 + n0 + j, r)
+            put(r, 2 + n0 + 3 * nL + j, last.a[L][s, j] - first.T[s, j], final - target, "scientific")
+    return r

@@ -28,7 +28,7 @@ class Trace:
         most = 1 + formats.MAX_ROWS * every  # no sheet holds more rows
         # Trained a chunk ahead of the rows read: of a sheet of every K-th iteration, a chunk of
         # about a million iterations, however few rows that is (a sheet may end after 11).
-        self.chunks = histories(self.problem, most, every, max(1, min(verify.CHUNK, AHEAD // every)))
+        self.chunks = self.layout.histories(self.problem, most, every, max(1, min(verify.CHUNK, AHEAD // every)))
         self.left = np.zeros((0, len(self.layout.columns)))
 
     def take(self, n: int) -> np.ndarray:
