@@ -21,7 +21,7 @@ import numpy as np
 from ..errors import SheetnetError
 from ..expression import Node, Ref, call, total
 from ..grid import Row, Sheet, address, column_letters
-from ..math.network import Iteration, Network, Problem, histories
+from ..math.network import Iteration, Network, Problem, histories, train
 
 LEARNING_RATE = "Learning rate"
 
@@ -193,6 +193,10 @@ class Layout:
     def histories(self, problem: Problem, n: int, every: int = 1, size: int = 1000):
         """The iterations of a training as this layout shows them, stacked `size` at a time (network.histories)."""
         return histories(problem, n, every, size)
+
+    def train(self, problem: Problem, n: int, every: int = 1):
+        """The iterations of a training as this layout shows them, one at a time (network.train)."""
+        return train(problem, n, every)
 
     # -- values -----------------------------------------------------------------------------
 

@@ -30,7 +30,7 @@ from ..math import batch
 from ..math.data import Dataset
 from ..math.network import Network, Problem, shape
 from . import LEARNING_RATE, Column, Kind, Layout, _number, _parse_label, _text
-from .data import DataSheet
+from .data import NAME, DataSheet
 
 MAX_COLUMNS = 16_384  # of a sheet, in .xlsx and in today's LibreOffice
 CHECK_COLUMNS = 2  # the check sheet's gap and difference column, right of the network's last column
@@ -209,6 +209,10 @@ class BatchLayout:
         """The epochs of a training as this layout shows them, stacked `size` at a time."""
         return batch.histories(problem, n, every, size)
 
+    def train(self, problem: Problem, n: int, every: int = 1):
+        """The epochs of a training as this layout shows them, one at a time."""
+        return batch.train(problem, n, every)
+
     # -- values ---------------------------------------------------------------------------------
 
     def matrix(self, history: batch.Epoch) -> np.ndarray:
@@ -304,27 +308,25 @@ def find(sheet: Sheet, label_row: int, lr_col: int, first_col: int) -> tuple[Bat
 
 
 def _data_sheet(sheet: Sheet, probe: BatchLayout, data: Dataset) -> DataSheet:
-    """Where the data sheet is, as the first sample's first input of the first row refers to it."""
+    """Where the data sheet is, as the first sample's first input of the first row refers to it;
+    of a sheet of numbers only (--log-every's), where sheetnet writes it."""
     from ..formula import FormulaError, parse
 
     c = probe.at(Kind.INPUT, 0, sample=0)
     where = address(probe.first_row, c.col)
-    cell = sheet.cell(probe.first_row, c.col)
-    problem = "its formula is not a reference to the data sheet's cell"
-    if cell.formula is not None:
-        try:
-            form = parse(cell.formula, probe.first_row, c.col, None, sheet.name)
-        except FormulaError as e:
-            raise SheetnetError(f"input a0 of sample 1: its formula cannot be read: {e}", sheet=sheet.name,
-                                cell=where) from None
-        if len(form.refs) == 1 and form.refs[0].sheet is not None and form.key == form.refs[0].key():
-            ref = form.refs[0]
-            row, col = ref.at(probe.first_row, c.col)
-            if row > 1 and col > 1:
-                return DataSheet(ref.sheet, data, label_row=row - 1, sample_col=col - 1)
-    else:
-        problem = "it holds no formula"
-    raise SheetnetError(f"input a0 of sample 1 must refer to its cell on the data sheet (=Data!$B$2); {problem}",
+    formula = sheet.cell(probe.first_row, c.col).formula
+    if formula is None:
+        return DataSheet(NAME, data)
+    try:
+        form = parse(formula, probe.first_row, c.col, None, sheet.name)
+    except FormulaError as e:
+        raise SheetnetError(f"input a0 of sample 1: its formula cannot be read: {e}", sheet=sheet.name,
+                            cell=where) from None
+    if len(form.refs) == 1 and form.refs[0].sheet is not None and form.key == form.refs[0].key():
+        row, col = form.refs[0].at(probe.first_row, c.col)
+        if row > 1 and col > 1:
+            return DataSheet(form.refs[0].sheet, data, label_row=row - 1, sample_col=col - 1)
+    raise SheetnetError("input a0 of sample 1 must be a reference to its cell on the data sheet (=Data!$B$2)",
                         sheet=sheet.name, cell=where)
 
 

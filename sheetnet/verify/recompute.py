@@ -3,11 +3,13 @@ as the sheet's columns, and the K of a sheet that shows every K-th iteration."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from .. import formats, verify
 from ..layout import Kind, Layout
-from ..math.network import Network, Problem, histories, history, train
+from ..math.network import Network, Problem
 from .report import Tolerance
 
 AHEAD = 1_000_000  # iterations the recomputation may train past the rows read
@@ -50,7 +52,7 @@ class Trace:
         w = second[self.weights]
         flat = lambda it: np.concatenate([m.ravel() for m in it.W[1:]])  # noqa: E731
         found, least = 1, np.inf
-        for k, it in enumerate(train(self.problem, most + 1)):
+        for k, it in enumerate(self.layout.train(self.problem, most + 1)):
             # One weight first: a scalar test rules out almost every iteration cheaply.
             if k and self.tol.close(it.W[1][0, 0], w[0])[0] and self.tol.close(flat(it), w).all():
                 miss = np.abs(flat(it) - w).sum()
@@ -67,10 +69,10 @@ class Trace:
         K-th iteration: the one after the row above, at most K later, whose weights the row
         shows; the guess on the grid of K when none does."""
         start = guess - self.every
-        W = history(self.problem, start, max(start - 1, 1)).at(-1).W
-        after = Problem(Network(W, self.problem.network.lr), self.problem.inputs, self.problem.T)
+        W = next(self.layout.histories(self.problem, start, max(start - 1, 1), 2)).at(-1).W
+        after = replace(self.problem, network=Network(W, self.problem.network.lr))
         k = start  # the iteration of the chunk's first row
-        for h in histories(after, self.every + 1, 1, verify.CHUNK):  # iterations start .. guess
+        for h in self.layout.histories(after, self.every + 1, 1, verify.CHUNK):  # iterations start .. guess
             numbers = self.layout.matrix(h)
             match = np.flatnonzero(self.tol.close(numbers[:, self.weights], found[self.weights]).all(axis=1))
             match = match[match + k > start]
