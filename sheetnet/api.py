@@ -406,6 +406,9 @@ def sweep(path: PathLike, network: Network, rates: Sequence[float], n: int, ever
     their chart, then one network sheet per γ as :func:`write` writes it, every K-th iteration
     with every > 1. An existing file is replaced, never the workbook network was read from."""
     path = Path(path)
+    if network.batch:
+        raise SheetnetError("sweep does not take batch sheets yet: train one per learning rate",
+                            file=network.source, sheet=network.name)
     check_output(path, [network.source] if network.source else [], replace=True)
     _positive(n, "n")
     _positive(every, "every")

@@ -221,3 +221,57 @@ def test_the_api_writes_and_trains_batch_networks(tmp_path):
         sheetnet.Network(net.W, [0, 0], [0], batch=True)
     with pytest.raises(sheetnet.SheetnetError, match=r"the inputs a\(0\) has shape \(3,\)"):
         sheetnet.Network.fresh((2, 2, 1), data=Dataset([[0, 0, 0]], [[1]]), batch=True)
+
+
+def test_editing_a_sample_retrains_every_row_in_libreoffice(tmp_path):
+    """Data!B3 (sample 2's a0) changed from 0 to 0.5 in the file: LibreOffice's recalculation
+    gives every row the training on the changed samples, as Python computes it (on one thread:
+    see libreoffice.py)."""
+    from libreoffice import convert
+    from test_verify import _edit_xlsx
+
+    path, edited = tmp_path / "xor.xlsx", tmp_path / "edited.xlsx"
+    assert cli.main(["template", str(path), "--data", "xor", "--batch", "--seed", "9", "-n", "100"]) == 0
+    assert formats.read(path).names[0] == "Data"
+    _edit_xlsx(path, edited, "B3", value="0.5")
+    theirs = formats.read(convert(edited, tmp_path / "lo", "xlsx", threads=False)).sheet("Sheet1")
+    net = sheetnet.open(path)["Sheet1"]
+    X = XOR.X.copy()
+    X[1, 0] = 0.5
+    changed = sheetnet.Network(net.W, X[0], XOR.T[0], net.lr, data=Dataset(X, XOR.T), batch=True)
+    expected = changed.train(100, progress=False).numbers
+    layout, _ = find(theirs)
+    assert theirs.value(50, layout.at(Kind.INPUT, 0, 0, sample=1).col) == 0.5
+    for k, row in enumerate(expected):
+        for j, x in enumerate(row):
+            assert close(theirs.value(8 + k, 3 + j), x), address(8 + k, 3 + j)
+    assert not close(expected[-1][-1], formats.read(path).sheet("Sheet1").value(107, layout.last_col))
+
+
+def test_show_train_report_explain_and_log_every(written, tmp_path, capsys):
+    assert cli.main(["show", str(written)]) == 0
+    shown = capsys.readouterr().out
+    assert "batch of 5 samples on sheet 'Data', one row per epoch" in shown
+    sheet = formats.read(written).sheet("Sheet1")
+    layout, _ = find(sheet)
+    last = sheet.value(8 + N - 1, layout.last_col)
+    assert f"epoch cost, as cached: {sheet.value(8, layout.last_col):.6g} ({layout.at(Kind.COST, 2).letter}8) -> " \
+           f"{last:.6g} ({layout.at(Kind.COST, 2).letter}{8 + N - 1})" in shown
+    assert cli.main(["explain", str(written), "T9"]) == 2
+    assert "explain does not read batch sheets yet" in capsys.readouterr().err
+    assert cli.main(["sweep", str(written), "--lr", "0.5", "1", "-o", str(tmp_path / "sweep.ods")]) == 2
+    assert "sweep does not take batch sheets yet" in capsys.readouterr().err
+    # Every 100th epoch of 2,001, as numbers: trained on, written and verified as such.
+    out = tmp_path / "logged.xlsx"
+    assert cli.main(["train", str(written), "-n", "2001", "--log-every", "100", "-o", str(out)]) == 0
+    report = capsys.readouterr().out.splitlines()
+    assert report[0] == "Sheet1: 2-3-2 network, batch of 5 samples, 2,001 epochs, learning rate 0.5"
+    assert report[2].startswith("  sample 1: inputs 0.1 0.9 -> outputs ") and report[2].endswith("(targets 0.2 0.7)")
+    logged = formats.read(out).sheet("Sheet1")
+    expected = plain_rows([[[logged.value(8, c) for c in range(3 + 3 * j, 6 + 3 * j)] for j in range(3)],
+                           [[logged.value(8, c) for c in range(12 + 4 * j, 16 + 4 * j)] for j in range(2)]],
+                          SAMPLES, 0.5, 2001)
+    for k, epoch in enumerate(range(0, 2001, 100)):
+        assert all(close(logged.value(8 + k, 3 + j), x) for j, x in enumerate(expected[epoch]))
+    assert cli.main(["verify", str(out)]) == 0
+    assert "2,001 iterations (rows 8-28, one row for every 100th and the last one)" in capsys.readouterr().out

@@ -88,7 +88,8 @@ class Shown:
         first, last = layout.first_row, layout.first_row + max(self.rows, 1) - 1
         lines = [f"{self.name}: {shape(layout.sizes)} network, {self.rows:,} row{'s' * (self.rows != 1)} "
                  f"({first} to {last}), learning rate {number(problem.network.lr)} ({layout.lr_address})",
-                 f"  inputs {numbers(problem.inputs)}, targets {numbers(problem.T)}"]
+                 f"  batch of {layout.m:,} samples on sheet {layout.data.name!r}, one row per epoch"
+                 if isinstance(layout, BatchLayout) else f"  inputs {numbers(problem.inputs)}, targets {numbers(problem.T)}"]
         for l in range(1, layout.L + 1):
             lines.append(f"  W({l}) in row {first}:")
             lines += matrix(problem.network.W[l])
@@ -98,5 +99,6 @@ class Shown:
                 number(cell.value if cell is not None else None)
             return f"{shown} ({address(r, self.cost_col)})"
 
-        lines.append(f"  cost, as cached: {cost(self.first, first)} -> {cost(self.last, last)}")
+        what = "epoch cost" if isinstance(layout, BatchLayout) else "cost"
+        lines.append(f"  {what}, as cached: {cost(self.first, first)} -> {cost(self.last, last)}")
         return "\n".join(lines)

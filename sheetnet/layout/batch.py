@@ -291,9 +291,11 @@ def find(sheet: Sheet, label_row: int, lr_col: int, first_col: int) -> tuple[Bat
                   label_row=label_row, first_row=first_row)
     # The samples as the first row shows them, read through a layout of that many placeholder samples.
     probe = BatchLayout(sizes, DataSheet("", Dataset(np.zeros((m, sizes[0])), np.zeros((m, sizes[-1])))), **placed)
-    number = lambda c: _number(sheet, first_row, c.col, c.describe())  # noqa: E731
-    numbers = lambda kind, l, s=None: np.array([number(c) for c in probe.columns  # noqa: E731
-                                                if (c.kind, c.layer, c.sample) == (kind, l, s)])
+    read = {}  # (kind, layer, sample) -> the numbers of its columns
+    for c in probe.columns:
+        if c.kind in (Kind.INPUT, Kind.TARGET, Kind.WEIGHT):
+            read.setdefault((c.kind, c.layer, c.sample), []).append(_number(sheet, first_row, c.col, c.describe()))
+    numbers = lambda kind, l, s=None: np.array(read[(kind, l, s)])  # noqa: E731
     X = np.array([numbers(Kind.INPUT, 0, s) for s in range(m)])
     T = np.array([numbers(Kind.TARGET, probe.L, s) for s in range(m)])
     data = _data_sheet(sheet, probe, Dataset(X, T))
