@@ -8,13 +8,16 @@ import math
 import numpy as np
 import pytest
 from conftest import close
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import sheetnet
 from sheetnet import formats
 from sheetnet.commands import cli
-from sheetnet.grid import Cell, address
+from sheetnet.grid import Cell, address, sheet_name_problem
 from sheetnet.layout import Kind, find
 from sheetnet.layout.batch import BatchLayout, Mean
+from sheetnet.layout.data import DataSheet
 from sheetnet.math.data import XOR, Dataset
 from sheetnet.verify import verify_sheet
 
@@ -275,3 +278,45 @@ def test_show_train_report_explain_and_log_every(written, tmp_path, capsys):
         assert all(close(logged.value(8 + k, 3 + j), x) for j, x in enumerate(expected[epoch]))
     assert cli.main(["verify", str(out)]) == 0
     assert "2,001 iterations (rows 8-28, one row for every 100th and the last one)" in capsys.readouterr().out
+
+
+def _relabelled(sheet, row, col, text=None, formula=None):
+    copy = type(sheet)(sheet.name, {r: dict(cells) for r, cells in sheet.rows.items()})
+    copy.set(row, col, Cell(text if text is not None else sheet.value(row, col), formula))
+    return copy
+
+
+def test_a_batch_sheet_that_is_not_one_is_refused_naming_the_cell(written):
+    sheet = formats.read(written).sheet("Sheet1")
+    layout, _ = find(sheet)
+    t = layout.at(Kind.TARGET, 2, 1, sample=2)
+    with pytest.raises(sheetnet.SheetnetError, match=rf"cell {t.letter}6: expected the label 'T1' here "
+                                                     r"\(target T1 of sample 3\), not 'T0'"):
+        find(_relabelled(sheet, 6, t.col, "T0"))
+    d = layout.at(Kind.DELTA, 1, 2, sample=0)
+    with pytest.raises(sheetnet.SheetnetError, match="as many deltas"):
+        find(_relabelled(sheet, 6, d.col, "a2"))
+    with pytest.raises(sheetnet.SheetnetError, match="labels do not make a 2-3-2 network's batch sheet"):
+        find(_relabelled(sheet, 6, layout.last_col + 1, "C"))
+    a0 = layout.at(Kind.INPUT, 0, sample=0)
+    with pytest.raises(sheetnet.SheetnetError, match=rf"cell {a0.letter}8: input a0 of sample 1 must be a reference"):
+        find(_relabelled(sheet, 8, a0.col, 0.1, "0.1+0"))
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=31)
+       .filter(lambda n: sheet_name_problem(n) is None and n.casefold() not in ("sheet1", "sheet1 summary",
+                                                                               "sheet1 check")))
+def test_any_data_sheet_name_is_referred_to_as_written(tmp_path, name):
+    """A data sheet named as a spreadsheet allows ('it''s', braces, '!'): the batch sheet's references
+    name it, read back to the same sheet, and the workbook verifies."""
+    net = sheetnet.Network.fresh((2, 2, 1), seed=3, data=XOR, batch=True)
+    net.data_sheet = DataSheet(name, XOR)
+    for suffix in (".ods", ".xlsx"):
+        path = tmp_path / f"named{suffix}"
+        sheetnet.write(path, net, 3, progress=False)
+        book = formats.read(path)
+        assert book.names[0] == name
+        layout, problem = find(book.sheet("Sheet1"))
+        assert layout.data.name == name and np.array_equal(problem.data.X, XOR.X)
+        assert sheetnet.check(path).ok

@@ -290,7 +290,7 @@ def find(sheet: Sheet, label_row: int, lr_col: int, first_col: int) -> tuple[Bat
     placed = dict(first_col=first_col, lr_col=lr_col, caption_row=label_row - 2, role_row=label_row - 1,
                   label_row=label_row, first_row=first_row)
     # The samples as the first row shows them, read through a layout of that many placeholder samples.
-    probe = BatchLayout(sizes, DataSheet("", Dataset(np.zeros((m, sizes[0])), np.zeros((m, sizes[-1])))), **placed)
+    probe = BatchLayout(sizes, placeholder(sizes, m), **placed)
     read = {}  # (kind, layer, sample) -> the numbers of its columns
     for c in probe.columns:
         if c.kind in (Kind.INPUT, Kind.TARGET, Kind.WEIGHT):
@@ -337,31 +337,39 @@ def _sizes(labels: list, fail) -> tuple[tuple, int]:
     sample a.. (a.. δ..)+ T.. C w.., then w.. (the means) and 'Epoch C'; every label checked.
     fail(message, col) makes the error."""
     # The first group tells the sizes: its inputs a0 .., then per layer its activations a0 .. and
-    # deltas δ0 ..; a run of one kind ends where the index starts again from 0.
-    runs, k = [], next((k for k, (_, _, t) in enumerate(labels) if t[0] == "a"), None)
-    if not k:
+    # deltas δ0 ..; a run of one kind ends where its index starts again from 0.
+    start = next((k for k, (_, _, token) in enumerate(labels) if token[0] != "w"), len(labels))
+    if not 0 < start < len(labels) or labels[start][2][0] != "a":
         raise fail("a batch sheet's labels are the weights w00 .., then the first sample's inputs a0 ..",
-                   labels[k or 0][0])
+                   labels[min(start, len(labels) - 1)][0])
+    runs, k = [], start
     while k < len(labels) and labels[k][2][0] in "aδ":
         kind, n = labels[k][2][0], 0
         while k < len(labels) and labels[k][2][:2] == (kind, n):
             k, n = k + 1, n + 1
+        if not n:  # a label out of turn, such as a2 where a0 begins a run
+            break
         runs.append((kind, n))
-    sizes = [n for kind, n in runs[::2]] if runs else []
-    if len(runs) < 3 or runs[0][0] != "a" or any(kind != "aδ"[(r + 1) % 2] for r, (kind, _) in enumerate(runs[1:], 1)) \
-            or any(runs[r][1] != runs[r + 1][1] for r in range(1, len(runs) - 1, 2)) or len(runs) % 2 == 0:
-        raise fail("expected the first sample's inputs a0 .., then per layer its activations a0 .. and deltas "
-                   "δ0 .. (as many as the activations)", labels[min(k, len(labels) - 1)][0])
-    probe = BatchLayout(tuple(sizes), DataSheet("", Dataset(np.zeros((1, sizes[0])), np.zeros((1, sizes[-1])))))
+    layers = list(zip(runs[1::2], runs[2::2]))  # (activations, deltas) of layers 1, 2, ...
+    if len(runs) < 3 or len(runs) % 2 == 0 or any(a[0] != "a" or d != ("δ", a[1]) for a, d in layers):
+        raise fail("expected the first sample's inputs a0 .., then per layer its activations a0 .. and as many "
+                   "deltas δ0 ..", labels[min(k, len(labels) - 1)][0])
+    sizes = (runs[0][1], *(n for (_, n), _ in layers))
+    probe = BatchLayout(sizes, placeholder(sizes, 1))
     fixed = 2 * probe.weights + 1
     m, extra = divmod(len(labels) - fixed, probe.group)
     if m < 1 or extra:
         raise fail(f"{len(labels)} labels do not make a {shape(sizes)} network's batch sheet: {probe.weights} "
                    f"weights, {probe.group} per sample, {probe.weights} mean changes and '{EPOCH_COST}'",
                    labels[-1][0])
-    expected = BatchLayout(tuple(sizes), DataSheet("", Dataset(np.zeros((m, sizes[0])), np.zeros((m, sizes[-1])))))
+    expected = BatchLayout(sizes, placeholder(sizes, m))
     for (col, text, token), c in zip(labels, expected.columns):
         want = ("E", None, None) if c.kind == Mean.COST else _parse_label(c.label, "")
         if token != want:
             raise fail(f"expected the label {c.label!r} here ({c.describe()}), not {text!r}", col)
-    return tuple(sizes), m
+    return sizes, m
+
+
+def placeholder(sizes: tuple, m: int) -> DataSheet:
+    """A data sheet of m samples of zeros, for a layout that only tells where the columns are."""
+    return DataSheet("", Dataset(np.zeros((m, sizes[0])), np.zeros((m, sizes[-1]))))
