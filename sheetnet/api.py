@@ -208,6 +208,9 @@ class Trace:
         """A Trace of quantities computed elsewhere (your own backpropagation, say), stacked by
         iteration as a Trace has them: W, delta and change with W(1) first (a leading None
         allowed), a with a(0) first (one row of inputs for all, or one per iteration)."""
+        if network.batch:
+            raise SheetnetError("Trace.of takes a network trained on one sample; a batch network's trace is "
+                                "Network.train's")
         C = np.asarray(C, dtype=float)
         rows, L, sizes = len(C), len(network.sizes) - 1, network.sizes
         matrices = lambda xs, what: [None] + [  # noqa: E731
@@ -256,7 +259,8 @@ class Workbook:
         self.sheets: list[str] = list(book.names)  # every sheet's name, in order
         self.networks: list[Network] = [
             Network(p.network.W, p.inputs, p.T, p.network.lr, sheet.name, source=path, data=p.data,
-                    batch=isinstance(layout, BatchLayout), data_sheet=getattr(layout, "data", None))
+                    batch=isinstance(layout, BatchLayout), data_sheet=layout.data if isinstance(layout, BatchLayout)
+                    else None)
             for sheet, layout, p in found]
 
     def __getitem__(self, sheet: str) -> Network:

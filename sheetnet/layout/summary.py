@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ..expression import Ref
 from ..formats.styles import Chart, Series
 from ..grid import address
@@ -115,8 +117,8 @@ def charts(written, rows: int, col: int) -> list:
     every = run.every
     x_title = "Iteration" if every == 1 else f"Row (iterations 1, {1 + every:,}, {1 + 2 * every:,}, ...)"
     # The cost falls as the network learns: the lower of the first and final cost is the lowest.
-    T = [run.problem.T] if run.problem.data is None else run.problem.data.T  # the sample of the largest cost bounds all
-    bounds = max((log_bounds(min(written.first_cost, written.last_cost), t) for t in T), key=lambda b: b and b[1])
+    T = run.problem.T if run.problem.data is None else run.problem.data.T
+    bounds = log_bounds(min(written.first_cost, written.last_cost), T)
     found = [Chart(f"Cost over all {run.n:,} iterations", (Series(run.name, cost_range(layout, rows)),), address(1, col),
                    x_title=x_title, y_title="Cost C (log scale)" if bounds else "Cost C", log=bool(bounds),
                    bounds=bounds, width=CHART_WIDTH, height=CHART_HEIGHT)]
@@ -130,13 +132,14 @@ def charts(written, rows: int, col: int) -> list:
 
 def log_bounds(low: float, T) -> tuple[float, float] | None:
     """Decades that hold every cost of a training whose lowest cost is low, for a logarithmic axis;
-    None when a cost is 0.
+    None when a cost is 0. T: the targets, or a row of them per sample.
 
-    Above: the largest cost outputs in (0, 1) allow, ½ Σ max(T², (1 − T)²). Below: a decade under low.
+    Above: the largest cost outputs in (0, 1) allow, ½ Σ max(T², (1 − T)²), of the sample where
+    it is largest (a mean of samples' costs is no larger). Below: a decade under low.
     """
     if not (low > 0 and math.isfinite(low)):  # no cost above 0
         return None
-    top = 0.5 * sum(max(t * t, (1 - t) ** 2) for t in T)
+    top = 0.5 * max(sum(max(t * t, (1 - t) ** 2) for t in row) for row in np.atleast_2d(T).tolist())
     return 10.0 ** (math.floor(math.log10(low)) - 1), 10.0 ** math.ceil(math.log10(top))
 
 

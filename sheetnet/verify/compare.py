@@ -11,6 +11,7 @@ import numpy as np
 
 from ..grid import address
 from ..layout import Kind
+from ..layout.batch import BatchLayout
 from .formulas import NO_FORMULA, Formulas
 from .report import Fault, Quantity, Tolerance, numbers
 from .sheet import Chunk, Window
@@ -164,9 +165,10 @@ class Findings:
     def _other_sample(self, c: Chunk, k: int, j: int) -> str | None:
         """Of a batch sheet's input or target that refers to another sample's cell on the data
         sheet, which sample, and whose group the cell is in; None for any other cell."""
-        column, data, i = self.columns[j], getattr(self.window.layout, "data", None), int(c.ids[k, j])
-        if data is None or column.kind not in (Kind.INPUT, Kind.TARGET) or i < 0:
+        column, layout, i = self.columns[j], self.window.layout, int(c.ids[k, j])
+        if not isinstance(layout, BatchLayout) or column.kind not in (Kind.INPUT, Kind.TARGET) or i < 0:
             return None
+        data = layout.data
         cells = self.formulas.forms[i].cells(c.lo + k, self.cols[j])
         found = [data.which(row, col) for sheet, row, col in cells if sheet == data.name]
         others = sorted({s for s, _, _ in filter(None, found) if s != column.sample})
