@@ -39,7 +39,7 @@ from .errors import SheetnetError
 from .grid import Cell, Columns, Row, Sheet, address, fresh_name, sheet_name_problem
 from .layout import Layout, find, networks
 from .layout import data as data_sheets
-from .layout.batch import BatchLayout
+from .layout.batch import BatchLayout, check_samples
 from .layout.data import DataSheet
 from .layout.sheets import each_network
 from .math.data import Dataset
@@ -336,6 +336,9 @@ def open(path: PathLike, sheet: str | None = None) -> Workbook:  # noqa: A001 (s
     book = formats.read(path, head=True)
     try:
         found = networks(book, sheet)
+        for _, layout, _ in found:
+            if isinstance(layout, BatchLayout) and layout.data.name in book.names:
+                check_samples(book.sheet(layout.data.name), layout, formats.HEAD_ROWS)
     except SheetnetError as e:
         raise e.located(file=path, sheet=sheet) from None
     return Workbook(path, book, found)

@@ -39,7 +39,7 @@ def convert(src: Path, outdir: Path, to: str, recalc: bool = True, timeout: int 
         if recalc:
             user = Path(profile, "user")
             user.mkdir()
-            settings = _RECALC_ALWAYS if threads else _RECALC_ALWAYS.replace("</oor:items>", _NO_THREADS + "</oor:items>")
+            settings = _RECALC_ALWAYS.replace("</oor:items>", ("" if threads else _NO_THREADS) + "</oor:items>")
             (user / "registrymodifications.xcu").write_text(settings)
         env = dict(os.environ, HOME=profile)
         result = subprocess.run(

@@ -320,3 +320,18 @@ def test_any_data_sheet_name_is_referred_to_as_written(tmp_path, name):
         layout, problem = find(book.sheet("Sheet1"))
         assert layout.data.name == name and np.array_equal(problem.data.X, XOR.X)
         assert sheetnet.check(path).ok
+
+
+def test_train_refuses_a_data_sheet_the_batch_sheet_does_not_show(tmp_path, capsys):
+    """A sample changed on the data sheet by a program that does not recalculate: the batch sheet's
+    cached first row shows the old one, so train refuses rather than start from either."""
+    from test_verify import _edit_xlsx
+
+    path, edited = tmp_path / "xor.xlsx", tmp_path / "edited.xlsx"
+    assert cli.main(["template", str(path), "--data", "xor", "--batch", "-n", "5"]) == 0
+    _edit_xlsx(path, edited, "C4", value="0.25")  # sample 3's a1
+    assert cli.main(["train", str(edited), "-n", "5", "-o", str(tmp_path / "out.xlsx")]) == 2
+    assert capsys.readouterr().err.strip().endswith(
+        "edited.xlsx, sheet 'Data', cell C4: sample 3's a1 is 0.25 here but 0.0 in AY8 of the batch sheet, which "
+        "refers to it: recalculate the workbook before training")
+    assert not (tmp_path / "out.xlsx").exists()

@@ -86,10 +86,12 @@ class Shown:
     def finish(self) -> str:
         layout, problem = self.layout, self.problem
         first, last = layout.first_row, layout.first_row + max(self.rows, 1) - 1
+        samples = f"  inputs {numbers(problem.inputs)}, targets {numbers(problem.T)}"
+        if isinstance(layout, BatchLayout):
+            samples = f"  batch of {layout.m:,} samples on sheet {layout.data.name!r}, one row per epoch"
         lines = [f"{self.name}: {shape(layout.sizes)} network, {self.rows:,} row{'s' * (self.rows != 1)} "
                  f"({first} to {last}), learning rate {number(problem.network.lr)} ({layout.lr_address})",
-                 f"  batch of {layout.m:,} samples on sheet {layout.data.name!r}, one row per epoch"
-                 if isinstance(layout, BatchLayout) else f"  inputs {numbers(problem.inputs)}, targets {numbers(problem.T)}"]
+                 samples]
         for l in range(1, layout.L + 1):
             lines.append(f"  W({l}) in row {first}:")
             lines += matrix(problem.network.W[l])

@@ -164,7 +164,8 @@ class BatchLayout:
         cells[(self.label_row, self.lr_col)] = LEARNING_RATE
         for l in range(1, self.L + 1):
             cells[(self.caption_row, self.at(Kind.WEIGHT, l).col)] = f"Layer {l}"
-            cells[(self.caption_row, self.at(Mean.CHANGE, l).col)] = f"Mean {self.at(Kind.CHANGE, l, sample=0).quantity}"
+            mean = self.at(Mean.CHANGE, l)
+            cells[(self.caption_row, mean.col)] = f"Mean {self.at(Kind.CHANGE, l, sample=0).quantity}"
         for s in range(self.m):
             cells[(self.caption_row, self.at(Kind.INPUT, 0, sample=s).col)] = f"Sample {s + 1}"
             roles = {"Input": Kind.INPUT, "Output": Kind.ACTIVATION, "Target": Kind.TARGET, "Cost": Kind.COST}
@@ -307,6 +308,36 @@ def find(sheet: Sheet, label_row: int, lr_col: int, first_col: int) -> tuple[Bat
         raise SheetnetError(f"the learning rate must be positive, not {lr}", sheet=sheet.name,
                             cell=address(first_row, lr_col))
     return BatchLayout(sizes, data, **placed), Problem(Network(W, lr), X[0], T[0], data.data)
+
+
+def check_samples(sheet: Sheet, layout: BatchLayout, rows: int | None = None) -> None:
+    """Refuse a batch sheet whose first row does not show the samples of the data sheet it refers
+    to, `sheet` (saved by a program that does not recalculate, say): its training would start from
+    samples other than those its formulas name. rows: how many rows of the data sheet were read,
+    if not all (a data sheet cut there holds more samples than read)."""
+    from . import data as data_sheets
+
+    d, found = layout.data, data_sheets.read(sheet)
+    where = dict(sheet=sheet.name, cell=address(found.label_row, found.sample_col))
+    if (found.label_row, found.sample_col) != (d.label_row, d.sample_col):
+        raise SheetnetError(f"the batch sheet refers to samples whose labels would be in "
+                            f"{address(d.label_row, d.sample_col)}, not here", **where)
+    cut = rows is not None and found.row(found.data.m) > rows
+    if found.data.m > d.data.m or found.data.m < d.data.m and not cut:
+        raise SheetnetError(f"holds {found.data.m:,} samples where the batch sheet has a group for each of "
+                            f"{d.data.m:,}", **where)
+    for s in range(found.data.m):
+        for what, ours, theirs, col in (("a", d.data.X, found.data.X, found.input_col),
+                                        ("T", d.data.T, found.data.T, found.target_col)):
+            differ = np.flatnonzero(ours[s] != theirs[s])
+            if len(differ):
+                k = int(differ[0])
+                shown = layout.at(Kind.INPUT if what == "a" else Kind.TARGET, 0 if what == "a" else layout.L, k,
+                                  sample=s)
+                raise SheetnetError(f"sample {s + 1}'s {what}{k} is {float(theirs[s][k])!r} here but "
+                                    f"{float(ours[s][k])!r} in {address(layout.first_row, shown.col)} of the batch "
+                                    f"sheet, which refers to it: recalculate the workbook before training",
+                                    sheet=sheet.name, cell=address(found.row(s), col(k)))
 
 
 def _data_sheet(sheet: Sheet, probe: BatchLayout, data: Dataset) -> DataSheet:
