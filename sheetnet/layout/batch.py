@@ -164,13 +164,12 @@ class BatchLayout:
         cells[(self.label_row, self.lr_col)] = LEARNING_RATE
         for l in range(1, self.L + 1):
             cells[(self.caption_row, self.at(Kind.WEIGHT, l).col)] = f"Layer {l}"
-            mean = self.at(Mean.CHANGE, l)
-            cells[(self.caption_row, mean.col)] = f"Mean {self.at(Kind.CHANGE, l, sample=0).quantity}"
+            cells[(self.caption_row, self.at(Mean.CHANGE, l).col)] = f"Mean dC/dW({l})"
+        roles = {"Input": (Kind.INPUT, 0), "Output": (Kind.ACTIVATION, self.L), "Target": (Kind.TARGET, self.L),
+                 "Cost": (Kind.COST, self.L)}
         for s in range(self.m):
             cells[(self.caption_row, self.at(Kind.INPUT, 0, sample=s).col)] = f"Sample {s + 1}"
-            roles = {"Input": Kind.INPUT, "Output": Kind.ACTIVATION, "Target": Kind.TARGET, "Cost": Kind.COST}
-            cells |= {(self.role_row, self.at(kind, self.L if kind != Kind.INPUT else 0, sample=s).col): role
-                      for role, kind in roles.items()}
+            cells |= {(self.role_row, self.at(*where, sample=s).col): role for role, where in roles.items()}
         return cells
 
     def formula(self, c: BatchColumn, first: bool) -> Node | None:
@@ -182,9 +181,7 @@ class BatchLayout:
             return self.data.target_ref(c.sample, c.j)
         if c.kind == Kind.WEIGHT:
             return None if first else self._update(c)
-        if isinstance(c.kind, Mean):
-            return self._mean(c)
-        return c.kind.formula(_Group(self, c.sample), c)
+        return c.kind.formula(self if isinstance(c.kind, Mean) else _Group(self, c.sample), c)
 
     def _update(self, c: BatchColumn) -> Node:  # w(r) = w(r-1) - γ · mean dC/dw(r-1), from the row above
         mean = Ref(self.at(Mean.CHANGE, c.layer, c.j, c.i).col, -1, relative=True)
@@ -197,10 +194,6 @@ class BatchLayout:
             return call("AVERAGE", *refs)
         parts = [call("SUM", *refs[k:k + MAX_ARGUMENTS]) for k in range(0, len(refs), MAX_ARGUMENTS)]
         return total(parts) / len(refs)
-
-    def update_from_change(self, c: BatchColumn) -> Node:
-        """A weight's update, as verify asks of layouts with change matrices (a batch sheet's only one)."""
-        return self._update(c)
 
     def templates(self, first: bool) -> list:
         """The formulas of a data row (None: a plain number), from column 1 to the last column."""
