@@ -37,6 +37,7 @@ from libreoffice import convert  # noqa: E402  (tests/libreoffice.py: recalculat
 TARGET_SPEED = 0.2  # sheetnet's time / LibreOffice's recalculation time, at most
 TARGET_MEMORY_MB = 200
 TARGET_VERIFY_MB = 250  # verify's peak at 100,000 rows and at the largest sheet alike
+TARGET_BATCH_SECONDS = 5.0  # a batch of XOR for 10,000 epochs, written
 LARGEST = 1 << 20  # rows in a sheet: the header's 7 and one per iteration
 
 # The same math as sheetnet's (the note's), written as anyone would with plain floats: the
@@ -205,6 +206,7 @@ def main(argv=None) -> int:
     p.add_argument("--wide-n", type=int, default=2_000, help="iterations of the 64-64-64 comparison (default 2,000)")
     p.add_argument("--largest-n", type=int, default=LARGEST - 7,
                    help=f"iterations of the round trip at the largest size (default {LARGEST - 7:,}: a full sheet)")
+    p.add_argument("--batch-n", type=int, default=10_000, help="epochs of the --batch workbook (default 10,000)")
     p.add_argument("--quick", action="store_true", help="small sizes everywhere: a smoke test of the benchmark")
     p.add_argument("--only", nargs="+", choices=list(SECTIONS), metavar="SECTION",
                    help=f"run only these sections, in their order ({', '.join(SECTIONS)}; verify needs writing, "
@@ -214,7 +216,7 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     if args.quick:
         args.n, args.small_n, args.long_n, args.every, args.pyexcel_n, args.wide_n = 3_000, 300, 50_000, 5_000, 300, 50
-        args.largest_n = 20_000
+        args.largest_n, args.batch_n = 20_000, 1_000
 
     print(f"sheetnet benchmark, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {machine()}")
     print(f"N = {args.n:,} (and {args.small_n:,}); log-every run {args.long_n:,} / {args.every:,}; "
@@ -495,8 +497,26 @@ def bench_online(folder: Path, args, table: Table) -> None:
 
 TARGET_ONLINE = 1.2  # online training's time / the same network's on one sample, at most
 
+def bench_batch(folder: Path, args, table: Table) -> None:
+    """A batch sheet of XOR (2-2-1, four samples, 95 columns): written, verified, and recalculated
+    by LibreOffice; its writing is to take a few seconds."""
+    print("\n[8] --batch: a 2-2-1 network on XOR, one row per epoch (95 columns)")
+    n = args.batch_n
+    for suffix in (".ods", ".xlsx"):
+        out = folder / f"batch_{n}{suffix}"
+        r = sheetnet("template", out, "--data", "xor", "--batch", "--seed", "1", "-n", n, "--force")
+        table.add(f"sheetnet template --batch {suffix}", n, r.seconds, r.peak_mb,
+                  f"<= {TARGET_BATCH_SECONDS:g} s", r.seconds <= TARGET_BATCH_SECONDS)
+        lo = libreoffice(out, folder / "libreoffice")
+        verified = sheetnet("verify", out, check=False)
+        against, met = ratio(verified.seconds, lo, 1.0)
+        table.add(f"sheetnet verify --batch {suffix}", n, verified.seconds, verified.peak_mb,
+                  against + " of LibreOffice", met and verified.code == 0, _failed(verified))
+        table.add(f"LibreOffice recalculate --batch {suffix}->{suffix}", n, lo)
+
+
 SECTIONS = {"writing": bench_writing, "verify": bench_verify, "long": bench_long, "wide": bench_wide,
-            "round-trip": bench_round_trip, "api": bench_api, "online": bench_online}
+            "round-trip": bench_round_trip, "api": bench_api, "online": bench_online, "batch": bench_batch}
 
 if __name__ == "__main__":
     if not shutil.which("soffice") and not shutil.which("libreoffice"):

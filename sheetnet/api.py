@@ -39,12 +39,13 @@ from .commands.progress import Progress
 from .errors import SheetnetError
 from .grid import Cell, Columns, Row, Sheet, address, fresh_name, sheet_name_problem
 from .layout import Kind, Layout, find, networks
+from .layout.batch import BatchLayout, check_samples
 from .layout.data import NAME as DATA_NAME
 from .layout.data import DataSheet
 from .layout.online import is_data_sheet
 from .layout.sheets import each_network
 from .math.data import Dataset
-from .math.network import Iteration, NumpyPath, Problem, count_logged, logged, shape, update
+from .math.network import Iteration, Problem, count_logged, logged, shape
 from .math.network import Network as Weights
 from .math.template import problem_for
 from .verify.report import ATOL, RTOL, Report, Tolerance
@@ -63,12 +64,14 @@ class Network:
 
     ``Network(W, data=sheetnet.Dataset.from_csv("xor.csv"))`` trains on a dataset's samples, one
     per iteration (online): iteration k on sample ``data.samples(k)``; inputs and T are then the
-    first iteration's sample. ``first`` is the number of the first iteration (a network resumed
-    from a sheet's last row, see :meth:`Workbook.resume`, numbers its iterations on).
+    first iteration's sample. With ``batch=True`` each row is one epoch instead, every sample's
+    pass side by side and one update by the mean of their change matrices (a batch sheet).
+    ``first`` is the number of the first iteration (a network resumed from a sheet's last row,
+    see :meth:`Workbook.resume`, numbers its iterations on).
     """
 
     def __init__(self, W: Sequence, inputs=None, T=None, lr: float = 0.5, name: str = "Sheet1", *,
-                 source: PathLike | None = None, data: Dataset | None = None, first: int = 1):
+                 source: PathLike | None = None, data: Dataset | None = None, batch: bool = False, first: int = 1):
         matrices = [np.array(w, dtype=float) for w in (W[1:] if len(W) and W[0] is None else W)]
         if not matrices or any(w.ndim != 2 for w in matrices):
             raise SheetnetError("W is W(1), ..., W(L): one matrix (rows j, columns i and the bias) per layer")
@@ -94,36 +97,49 @@ class Network:
         if problem:
             raise SheetnetError(problem)
         _positive(first, "first")
+        if batch and data is None:
+            raise SheetnetError("a batch network trains on a dataset: give data")
+        if batch and not np.array_equal(data.order, np.arange(data.m)):  # as a batch sheet is read back
+            raise SheetnetError("a batch network takes every sample in each row: its data takes no shuffled order")
         self.problem = Problem(Weights([None, *matrices], float(lr)), inputs, T, data)
-        self.name, self.first = name, first
+        self.name, self.first, self.batch = name, first, batch
         self.source = None if source is None else Path(source)
         self.datasheet: DataSheet | None = None  # where its data sits in the workbook it was read from
+        if batch:
+            self.layout()  # says whether the samples fit in a sheet, before any work
 
     @classmethod
     def fresh(cls, sizes: Sequence[int] | None = None, seed: int | None = None, name: str = "Sheet1", *,
-              data: Dataset | None = None) -> Network:
+              data: Dataset | None = None, batch: bool = False) -> Network:
         """The original's 2-2-2 network (sizes (2, 2, 2) without a seed), or a random one of these
         sizes: weights in [-1, 1), inputs in [0, 1), targets in [0.1, 0.9); what `sheetnet template` writes.
-        With data, it trains on the dataset's samples; sizes default to n0-2-nL of its samples."""
+        With data, it trains on the dataset's samples (batch: see Network); sizes default to n0-2-nL
+        of its samples."""
         if sizes is None:
             sizes = (2, 2, 2) if data is None else (data.n0, 2, data.nL)
         Layout(tuple(sizes))  # says what is wrong with the sizes
         p = problem_for(tuple(sizes), seed)
-        return cls(p.network.W, p.inputs, p.T, p.network.lr, name, data=data)
+        return cls(p.network.W, p.inputs, p.T, p.network.lr, name, data=data, batch=batch)
 
     @property
     def data(self) -> Dataset | None:
-        """The samples it trains on, one per iteration; None: the one sample inputs, T."""
+        """The samples it trains on (one per iteration, or all of them in each epoch of a batch
+        network); None: the one sample inputs, T."""
         return self.problem.data
 
-    def layout(self, changes: bool = True) -> Layout:
-        """Where it sits in a sheet sheetnet writes: online with its dataset (on a data sheet 'Data',
-        or where it was read from)."""
+    def layout(self, changes: bool = True) -> Layout | BatchLayout:
+        """Where it sits in a sheet sheetnet writes: online or in batches with its dataset (on a
+        data sheet 'Data', or where it was read from)."""
         data = None
         if self.data is not None:  # its data sheet holds its samples in its order (the Order column)
             data = DataSheet(DATA_NAME, self.data) if self.datasheet is None else \
                 dataclasses.replace(self.datasheet, data=self.data)
-        return Layout(self.sizes, changes=changes, data=data)
+        if not self.batch:
+            return Layout(self.sizes, changes=changes, data=data)
+        try:
+            return BatchLayout(self.sizes, data)
+        except SheetnetError as e:
+            raise e.located(sheet=self.name, file=self.source) from None
 
     @property
     def W(self) -> list:
@@ -174,7 +190,7 @@ class Network:
 
     def __repr__(self) -> str:
         where = f" from {self.source.name}" if self.source else ""
-        samples = "" if self.data is None else f", on {self.data.m} samples"
+        samples = "" if self.data is None else f", on {self.data.m} samples" + (", all in every row" * self.batch)
         return f"<Network {self.name!r}{where}: {self.shape}, learning rate {self.lr:g}{samples}>"
 
 
@@ -261,7 +277,8 @@ class Workbook:
         self.sheets: list[str] = list(book.names)  # every sheet's name, in order
         self.networks: list[Network] = []
         for sheet, layout, p in found:
-            net = Network(p.network.W, p.inputs, p.T, p.network.lr, sheet.name, source=path, data=p.data)
+            net = Network(p.network.W, p.inputs, p.T, p.network.lr, sheet.name, source=path, data=p.data,
+                          batch=isinstance(layout, BatchLayout))
             net.datasheet = layout.data
             self.networks.append(net)
 
@@ -311,7 +328,7 @@ class Workbook:
         [rows], _ = each_network(self.path, sheet, lambda *found: _Cached(*found, last_only=True))
         layout, last = rows.layout, rows.array()[0]
         if not rows.formulas and rows.count > 1:  # values only: maybe every K-th iteration
-            if net.data is not None and not net.datasheet.ordered:
+            if net.data is not None and not net.batch and not net.datasheet.ordered:
                 raise SheetnetError("holds numbers only, and its data sheet no Order column: the order of its samples "
                                     "cannot be read from rows that may show every K-th iteration", file=self.path,
                                     sheet=sheet)
@@ -324,12 +341,12 @@ class Workbook:
             raise SheetnetError("the last data row's weights are not all numbers (a formula never calculated?)",
                                 file=self.path, sheet=sheet, cell=address(layout.first_row + rows.count - 1,
                                                                           layout.at(Kind.WEIGHT, 1).col))
-        problem = Problem(Weights(W, net.lr), net.inputs, net.T, net.data)
-        it = NumpyPath(problem).iterate(W, iteration)
-        after = update(W, it.change, net.lr)
-        data = None if net.data is None else net.data.from_iteration(iteration + 1)
-        resumed = Network(after, net.inputs, net.T, net.lr, net.name, source=self.path, data=data,
-                          first=net.first + iteration)
+        # The samples from iteration k on: an online network's go on in its order (a batch's are all in every row).
+        on = lambda k: net.data if net.data is None or net.batch else net.data.from_iteration(k)  # noqa: E731
+        # The second iteration of a training from the last row starts from the weights after its update.
+        *_, after = layout.train(Problem(Weights(W, net.lr), net.inputs, net.T, on(iteration)), 2)
+        resumed = Network(after.W, net.inputs, net.T, net.lr, net.name, source=self.path, data=on(iteration + 1),
+                          batch=net.batch, first=net.first + iteration)
         resumed.datasheet = net.datasheet
         return resumed
 
@@ -384,6 +401,9 @@ def open(path: PathLike, sheet: str | None = None) -> Workbook:  # noqa: A001 (s
     book = formats.read(path, head=True, whole=is_data_sheet)
     try:
         found = networks(book, sheet)
+        for _, layout, _ in found:
+            if isinstance(layout, BatchLayout) and layout.data.name in book.names:
+                check_samples(book.sheet(layout.data.name), layout, formats.HEAD_ROWS)
     except SheetnetError as e:
         raise e.located(file=path, sheet=sheet) from None
     return Workbook(path, book, found)
@@ -456,6 +476,9 @@ def sweep(path: PathLike, network: Network, rates: Sequence[float], n: int, ever
     their chart, then one network sheet per γ as :func:`write` writes it, every K-th iteration
     with every > 1. An existing file is replaced, never the workbook network was read from."""
     path = Path(path)
+    if network.batch:
+        raise SheetnetError("sweep does not take batch sheets yet: train one per learning rate",
+                            file=network.source, sheet=network.name)
     check_output(path, [network.source] if network.source else [], replace=True)
     _positive(n, "n")
     _positive(every, "every")

@@ -106,6 +106,8 @@ def test_any_sheet_name_reads_back_as_the_same_reference(name, col, row):
                    Ref(1, 8, fixed_col=True, fixed_row=True, sheet=name))
     tree = largest - call("LEN", Text(name + ";"))  # a ';' in a string is no separator
     assert from_openformula(tree.text(9, OPENFORMULA)) == tree.text(9)
-    assert parse(largest.text(9), 9, 2).cells(9, 2) == [(name, row, col), (name, 8, 3), (name, 8, 4), (name, 8, 5),
-                                               (name, 9, 3), (name, 9, 4), (name, 9, 5), (name, 8, 1)]
+    # The distinct cells, in order: (row, col) may be one of the others (hypothesis found row 8, col 1).
+    assert parse(largest.text(9), 9, 2).cells(9, 2) == list(dict.fromkeys([
+        (name, row, col), (name, 8, 3), (name, 8, 4), (name, 8, 5), (name, 9, 3), (name, 9, 4), (name, 9, 5),
+        (name, 8, 1)]))
     assert NEUTRAL.sheet(name).count("'") == 2 + 2 * name.count("'")

@@ -34,7 +34,6 @@ from libreoffice import _RECALC_ALWAYS, soffice
 from sheetnet import formats
 from sheetnet.commands import cli
 from sheetnet.layout import check, networks
-from sheetnet.math.network import history
 
 INSTALL = "; run scripts/test.sh, which installs every reader the tests use"
 N = 300
@@ -46,6 +45,9 @@ WORKBOOKS = {
     "small": (["--seed", "3"], ["-n", "120", "--results-only"]),
     "logged": (["--layers", "3", "5", "4", "2", "--seed", "11"], ["-n", "5000", "--log-every", "100"]),
     "online": (["--data", "xor", "--shuffle", "2", "--layers", "2", "3", "1", "--seed", "5"], ["-n", str(N)]),
+    "batch": (["--data", "xor", "--batch", "--seed", "5"], ["-n", str(N)]),  # its data sheet copied with it
+    "batch_results": (["--data", "xor", "--layers", "2", "3", "1", "--batch", "--seed", "6"],
+                      ["-n", "150", "--results-only"]),  # its data sheet written anew
 }
 FILES = [(name, suffix) for name in WORKBOOKS for suffix in (".ods", ".xlsx")]
 
@@ -102,7 +104,7 @@ def test_the_reference_is_pythons_numbers(folder, reference):
             n, every = int(WORKBOOKS[name][1][1]), 1
             if "--log-every" in WORKBOOKS[name][1]:
                 every = int(WORKBOOKS[name][1][WORKBOOKS[name][1].index("--log-every") + 1])
-            numbers = layout.matrix(history(problem, n, every))
+            numbers = layout.matrix(next(layout.histories(problem, n, every, size=n)))
             trained = source.name + " trained" if copied else source.name
             expected = [trained, trained + " summary", trained + " check"]
             assert set(expected) <= set(sheets), (name, suffix, list(sheets))

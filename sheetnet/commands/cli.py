@@ -131,20 +131,26 @@ _tolerance, _learning_rate = _finite(above_zero=False), _finite(above_zero=True)
 
 def cmd_template(args) -> Outcome:
     out = Path(args.output)
+    if args.batch and args.data is None:
+        raise SheetnetError("--batch trains on a dataset: give --data FILE.csv or --data xor")
+    if args.batch and args.shuffle is not None:
+        raise SheetnetError("--batch takes every sample in each row: the order of the samples does not matter, "
+                            "so it takes no --shuffle")
     api.check_output(out, [], args.force)
     if args.shuffle is not None and args.data is None:
         raise SheetnetError("--shuffle orders the samples of --data")
     data = None if args.data is None else _dataset(args.data, args.shuffle)
-    net = api.Network.fresh(args.layers, args.seed, args.name, data=data)
-    # A dataset's template shows one epoch, so that its order is in the sheet.
-    n = args.iterations or (1 if data is None else data.m)
+    net = api.Network.fresh(args.layers, args.seed, args.name, data=data, batch=args.batch)
+    # An online template shows one epoch, so that its order is in the sheet; a batch row is an epoch.
+    n = args.iterations or (1 if data is None or args.batch else data.m)
     change = "the inputs, targets" if data is None else "the samples on the data sheet, the"
     saved = api.write(out, net, n, progress=False,
                       note=f"Change {change} weights or learning rate in the first data row, "
                            "then run: sheetnet train THIS_FILE -n 1000 -o trained.ods")
     [written] = saved.written
     on = "" if data is None else f" on {data.m} samples"
-    return Outcome(0, f"wrote {out}: a {net.shape} network{on}, {n} iteration(s), cost {written.first_cost:.6g}")
+    what = "epoch(s), epoch cost" if args.batch else "iteration(s), cost"
+    return Outcome(0, f"wrote {out}: a {net.shape} network{on}, {n} {what} {written.first_cost:.6g}")
 
 
 def _dataset(name: str, shuffle: int | None) -> api.Dataset:
@@ -214,9 +220,13 @@ def parser() -> argparse.ArgumentParser:
                         "sample per line) or the built-in xor; they go on a data sheet that the rows refer to")
     m.add_argument("--shuffle", type=int, metavar="SEED",
                    help="take the samples in an order shuffled by SEED, the same every epoch (default: in turn)")
+    m.add_argument("--batch", action="store_true",
+                   help="with --data: one row per epoch, every sample's pass side by side, the update by the mean "
+                        "of their change matrices (no --shuffle: the order does not matter)")
     m.add_argument("--seed", type=int, help="random seed for the weights, inputs and targets")
     m.add_argument("-n", "--iterations", type=_positive_int, metavar="N",
-                   help="iterations to lay out as rows (default 1: just the initial state; with --data one epoch)")
+                   help="iterations to lay out as rows (default 1: just the initial state; with --data one epoch, "
+                        "a row with --batch)")
     m.add_argument("--name", default="Sheet1", type=_sheet_name, help="the sheet's name (default Sheet1)")
     m.add_argument("--force", action="store_true", help="replace OUT if it exists")
     m.set_defaults(run=cmd_template)

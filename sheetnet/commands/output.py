@@ -16,7 +16,7 @@ from ..formats.merge import into_copy
 from ..grid import fresh_name
 from ..layout import Kind, Layout, check, look, summary
 from ..layout import data as datasheet
-from ..math.network import Iteration, Problem, count_logged, histories, logged
+from ..math.network import Iteration, Problem, count_logged, logged
 from .progress import Progress
 
 
@@ -50,7 +50,7 @@ def chunks(run: Run):
         return
     k = 0  # the last iteration yielded
     try:
-        for h in histories(run.problem, run.n, run.every, size):
+        for h in run.layout.histories(run.problem, run.n, run.every, size):
             ks, rows = list(itertools.islice(numbers, len(h.C))), run.layout.matrix(h)
             finite = np.isfinite(rows).all(axis=1)
             if not finite.all():

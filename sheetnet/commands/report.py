@@ -6,6 +6,7 @@ import numpy as np
 
 from ..grid import Sheet, address
 from ..layout import Kind, Layout
+from ..layout.batch import BatchLayout
 from ..math.network import Problem, forward, shape
 
 
@@ -40,15 +41,17 @@ def trained(written) -> str:
     run, last = written.run, written.last
     problem = run.problem
     L = run.layout.L
-    iterations = f"{run.n:,} iterations" if run.first == 1 else \
-        f"iterations {run.first:,} to {run.first + run.n - 1:,}"
+    batch = isinstance(run.layout, BatchLayout)  # a row per epoch
+    unit = "epochs" if batch else "iterations"
+    iterations = f"{run.n:,} {unit}" if run.first == 1 else f"{unit} {run.first:,} to {run.first + run.n - 1:,}"
     head = f"{run.name}: {shape(run.layout.sizes)} network, {iterations}, learning rate {number(problem.network.lr)}"
-    if run.layout.online:
+    if run.layout.data is not None:
         data = run.layout.data
-        return "\n".join([f"{head}, on the {data.data.m:,} samples of sheet '{data.name}'",
-                          f"  cost     {number(written.first_cost)} -> {number(written.last_cost)} "
-                          f"(epoch cost, the mean of the last {data.data.m:,}: {number(float(last.epoch))})",
-                          *samples(data.data, last.W)])
+        head += f", on the {data.data.m:,} samples of sheet '{data.name}'" + (", all of them in every epoch" * batch)
+        cost = f"  epoch cost  {number(written.first_cost)} -> {number(written.last_cost)}" if batch else \
+            (f"  cost     {number(written.first_cost)} -> {number(written.last_cost)} "
+             f"(epoch cost, the mean of the last {data.data.m:,}: {number(float(last.epoch))})")
+        return "\n".join([head, cost, *samples(data.data, last.W)])
     first_outputs = forward(problem.network.W, problem.inputs)[-1]
     lines = [head, f"  cost     {number(written.first_cost)} -> {number(written.last_cost)}"]
     if len(problem.T) <= FEW:
@@ -106,11 +109,15 @@ class Shown:
     def finish(self) -> str:
         layout, problem = self.layout, self.problem
         first, last = layout.first_row, layout.first_row + max(self.rows, 1) - 1
+        if isinstance(layout, BatchLayout):
+            samples = f"  batch of {layout.m:,} samples on sheet {layout.data.name!r}, one row per epoch"
+        else:
+            samples = f"  inputs {numbers(problem.inputs)}, targets {numbers(problem.T)}" + (
+                "" if problem.data is None else
+                f" (sample {problem.data.samples(1) + 1} of the {problem.data.m:,} on sheet '{layout.data.name}')")
         lines = [f"{self.name}: {shape(layout.sizes)} network, {self.rows:,} row{'s' * (self.rows != 1)} "
                  f"({first} to {last}), learning rate {number(problem.network.lr)} ({layout.lr_address})",
-                 f"  inputs {numbers(problem.inputs)}, targets {numbers(problem.T)}" +
-                 ("" if problem.data is None else
-                  f" (sample {problem.data.samples(1) + 1} of the {problem.data.m:,} on sheet '{layout.data.name}')")]
+                 samples]
         for l in range(1, layout.L + 1):
             lines.append(f"  W({l}) in row {first}:")
             lines += matrix(problem.network.W[l])
@@ -120,5 +127,6 @@ class Shown:
                 number(cell.value if cell is not None else None)
             return f"{shown} ({address(r, self.cost_col)})"
 
-        lines.append(f"  cost, as cached: {cost(self.first, first)} -> {cost(self.last, last)}")
+        what = "epoch cost" if isinstance(layout, BatchLayout) else "cost"
+        lines.append(f"  {what}, as cached: {cost(self.first, first)} -> {cost(self.last, last)}")
         return "\n".join(lines)

@@ -20,6 +20,7 @@ from ..errors import SheetnetError
 from ..formats import MAX_COLS, MAX_ROWS
 from ..grid import Sheet, parse_address
 from ..layout import Layout
+from ..layout.batch import BatchLayout
 from ..layout.sheets import each_network
 from ..math.network import Problem
 from ..verify.stream import Check
@@ -40,6 +41,9 @@ def explain(path, cell: str, sheet: str | None = None) -> Explanation:
     readings = []
 
     def start(head: Sheet, layout: Layout, problem: Problem):
+        if isinstance(layout, BatchLayout) and (sheet is not None or not readings):
+            raise SheetnetError("explain does not read batch sheets yet (one row per epoch, a group per sample); "
+                                "sheetnet verify checks every cell of them", file=path, sheet=head.name)
         # Without a sheet named, the first network's sheet is the one meant.
         readings.append(_Reading(str(path), head, layout, problem, row, col) if not readings else _Passed())
         return readings[-1]

@@ -13,6 +13,10 @@ the inputs holds each row's sample number, the inputs and targets are references
 sample's cells on the data sheet, and an ``Epoch C`` column after the cost holds the mean cost
 of the last m rows. Those formulas depend on the row's sample and place, not only on the row
 above: :meth:`Layout.row_templates` gives them.
+
+A batch sheet (one row per epoch, every sample's pass side by side) has a layout of its own,
+:class:`sheetnet.layout.batch.BatchLayout`, which :func:`find` hands a sheet over to; each
+layout trains as it shows the training (:meth:`Layout.histories`, :meth:`Layout.train`).
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ import numpy as np
 from ..errors import SheetnetError
 from ..expression import Node, Range, Ref, call, total
 from ..grid import Row, Sheet, address, column_letters
-from ..math.network import Iteration, Network, Problem
+from ..math.network import Iteration, Network, Problem, histories, train
 from .data import SAMPLE, DataSheet
 
 LEARNING_RATE = "Learning rate"
@@ -230,6 +234,14 @@ class Layout:
         relative to the row, so the same for every row after the first."""
         return [None] * (self.first_col - 1) + [self.formula(c, first) for c in self.columns]
 
+    def histories(self, problem: Problem, n: int, every: int = 1, size: int = 1000):
+        """The iterations of a training as this layout shows them, stacked `size` at a time (network.histories)."""
+        return histories(problem, n, every, size)
+
+    def train(self, problem: Problem, n: int, every: int = 1):
+        """The iterations of a training as this layout shows them, one at a time (network.train)."""
+        return train(problem, n, every)
+
     # -- values -----------------------------------------------------------------------------
 
     def values(self, it: Iteration) -> list:
@@ -357,6 +369,10 @@ def find(sheet: Sheet) -> tuple[Layout, Problem]:
     if first_col is None:
         raise SheetnetError("no column labels right of the learning rate label", sheet=sheet.name,
                             cell=address(label_row, lr_col))
+    from . import batch  # a batch sheet's labels start with the weights (batch imports this module)
+
+    if batch.is_batch(sheet.value(label_row, first_col)):
+        return batch.find(sheet, label_row, lr_col, first_col)
     tokens = []
     col = first_col
     while _text(sheet.value(label_row, col)):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ..grid import address
 from . import Kind, Layout
+from .batch import BatchLayout
 
 LABEL_WIDTH = 13  # 'Learning rate'
 GAP_WIDTH = 2  # the empty column between the learning rate and the inputs
@@ -43,7 +44,11 @@ def usage(layout: Layout, summary: str | None) -> str:
         cells = [f"{c.letter}{layout.first_row}" for c in layout.columns if c.kind == kind]
         return f"{cells[0]}:{cells[-1]}"
 
-    if layout.online:
+    if isinstance(layout, BatchLayout):  # its samples are the data sheet's
+        text = (f"Change the samples on sheet '{layout.data.name}', the starting weights in the lavender boxes or "
+                f"the learning rate ({layout.lr_address}): every row below follows. Each row is one epoch: every "
+                "sample's pass, then one update by the mean of their change matrices.")
+    elif layout.online:
         text = (f"Each row trains on the sample its column {layout.at(Kind.SAMPLE, 0).letter} names, its inputs and "
                 f"targets referring to sheet '{layout.data.name}': change the samples there, the starting weights in "
                 f"the lavender boxes or the learning rate ({layout.lr_address}): every row below follows.")

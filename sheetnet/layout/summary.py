@@ -6,8 +6,9 @@ neuron i of layer l-1, the bias last); the outputs against the targets; the firs
 cost; and the two cost charts of the original (over all iterations, and over the first ones).
 For a network trained on a data sheet's samples, the outputs are a truth table: every sample's
 inputs and targets (references to the data sheet), and the network's hidden activations and
-outputs on the final weights, computed here by the note's formulas, next to output − target;
-the charts show the epoch cost beside each row's cost.
+outputs on the final weights, computed here by the note's formulas, next to output − target
+(of a batch sheet too, whose final row holds the same outputs: one table for both); the charts
+show an online sheet's epoch cost beside each row's cost, and a batch sheet's epoch cost.
 Every number is a live formula on the network sheet carrying Python's value, so the summary
 follows when a reader changes the first data row. The sheet has no 'Learning rate' label, so
 no reader takes it for a network.
@@ -22,7 +23,7 @@ import numpy as np
 from ..expression import Ref
 from ..formats.styles import Chart, Series
 from ..grid import address
-from ..math.network import count_logged, forward, iterate, sample_of, shape
+from ..math.network import count_logged, forward, shape
 from . import Kind, activation
 from .look import cost_range
 
@@ -39,7 +40,7 @@ def write(w, written, name: str) -> None:
     layout, problem, L = run.layout, run.problem, run.layout.L
     rows = count_logged(run.n, run.every)
     first_row, last_row = layout.first_row, layout.first_row + rows - 1
-    first, last = iterate(problem.network.W, *sample_of(problem, 1)), written.last
+    first, last = next(layout.train(problem, 1)), written.last
     ref = lambda kind, layer, row, j=0, i=0: Ref(layout.at(kind, layer, j, i).col, row, sheet=run.name)
     cells = {}  # (row, col) -> (value, formula, style)
 
@@ -89,7 +90,7 @@ def write(w, written, name: str) -> None:
                 put(r, end_col + i, last.W[l][j, i], ref(Kind.WEIGHT, l, last_row, j, i), "weight")
 
     r += 2
-    if layout.online:
+    if layout.data is not None:
         r, table_cols = truth_table(put, r, run, last_row, last.W)
     else:
         table_cols = 5
@@ -114,9 +115,9 @@ def write(w, written, name: str) -> None:
 
 
 def truth_table(put, r: int, run, last_row: int, W: list) -> tuple[int, int]:
-    """Every sample of an online run on the final weights (those of the last row, on the network
-    sheet), from row r of the summary: its number, inputs and targets (references to the data
-    sheet), the activations of each layer by the note's formula on the cells left of them, and
+    """Every sample of a run on a data sheet (online or batch) on the final weights (those of the
+    last row, on the network sheet), from row r of the summary: its number, inputs and targets
+    (references to the data sheet), the activations of each layer by the note's formula on the cells left of them, and
     output − target. Returns the last row written and the table's width in columns."""
     layout, data = run.layout, run.layout.data
     sizes, L = layout.sizes, layout.L
@@ -160,12 +161,14 @@ def charts(written, rows: int, col: int) -> list:
     every = run.every
     x_title = "Iteration" if every == 1 else f"Row (iterations 1, {1 + every:,}, {1 + 2 * every:,}, ...)"
     if layout.online:  # each row's cost, of its own sample, and the epoch cost, named in a legend
-        lowest, T = written.lowest, run.layout.data.data.T
         series = lambda rows: (Series(run.name, cost_range(layout, rows), "C (the row's sample)"),  # noqa: E731
                                Series(run.name, cost_range(layout, rows, Kind.EPOCH), "Epoch C"))
+    else:  # the cost column: a classic sheet's cost, a batch sheet's epoch cost
+        series = lambda rows: (Series(run.name, cost_range(layout, rows)),)  # noqa: E731
+    if layout.data is not None:  # a row's cost (or an epoch's) may rise and fall again
+        lowest, T = written.lowest, layout.data.data.T
     else:  # the cost falls as the network learns: the lower of the first and final cost is the lowest
         lowest, T = min(written.first_cost, written.last_cost), run.problem.T
-        series = lambda rows: (Series(run.name, cost_range(layout, rows)),)  # noqa: E731
     bounds = log_bounds(lowest, T)
     found = [Chart(f"Cost over all {run.n:,} iterations", series(rows), address(1, col),
                    x_title=x_title, y_title="Cost C (log scale)" if bounds else "Cost C", log=bool(bounds),
@@ -180,13 +183,15 @@ def charts(written, rows: int, col: int) -> list:
 
 def log_bounds(low: float, T) -> tuple[float, float] | None:
     """Decades that hold every cost of a training whose lowest cost is low, for a logarithmic axis;
-    None when a cost is 0.
+    None when a cost is 0. T: the targets, or a row of them per sample.
 
     Above: the largest cost outputs in (0, 1) allow, ½ Σ max(T², (1 − T)²), of the sample where it
-    is largest (T one row of targets per sample). Below: a decade under low.
+    is largest (T one row of targets per sample; a mean of samples' costs is no larger). Below: a
+    decade under low.
     """
     if not (low > 0 and math.isfinite(low)):  # no cost above 0
         return None
     T = np.asarray(T, dtype=float)
     top = 0.5 * float(np.max(np.sum(np.maximum(T * T, (1 - T) ** 2), axis=-1)))
     return 10.0 ** (math.floor(math.log10(low)) - 1), 10.0 ** math.ceil(math.log10(top))
+

@@ -27,6 +27,7 @@ from .report import ATOL, RTOL, Fault, Report, Tolerance, deviation, document, t
 from .stream import verify_book, verify_file, verify_sheet
 
 CHUNK = 8192  # data rows checked at a time (read when a check starts a chunk)
+CELLS = 1 << 24  # cells of a chunk at most, fewer rows in a wider sheet: its arrays take some 160 MB
 
 __all__ = ["ATOL", "CHUNK", "RTOL", "Fault", "Report", "Tolerance", "deviation", "document", "text",
            "verify_book", "verify_file", "verify_sheet"]

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..grid import address
 from ..layout import Kind
+from ..layout.batch import BatchLayout
 from .formulas import NO_FORMULA, Formulas
 from .report import Fault, Quantity, Tolerance, numbers
 from .sheet import Chunk, Window
@@ -161,11 +162,26 @@ class Findings:
                      expected_formula=expected.text(r) if expected is not None and c.templated[k, j] else None,
                      refers_to=self.formulas.refers_to(i, r, col))
 
+    def _other_sample(self, c: Chunk, k: int, j: int) -> str | None:
+        """Of a batch sheet's input or target that refers to another sample's cell on the data
+        sheet, which sample, and whose group the cell is in; None for any other cell."""
+        column, layout, i = self.columns[j], self.window.layout, int(c.ids[k, j])
+        if not isinstance(layout, BatchLayout) or column.kind not in (Kind.INPUT, Kind.TARGET) or i < 0:
+            return None
+        data = layout.data
+        cells = self.formulas.forms[i].cells(c.lo + k, self.cols[j])
+        found = [data.which(row, col) for sheet, row, col in cells if sheet == data.name]
+        others = sorted({s for s, _, _ in filter(None, found) if s != column.sample})
+        if not others:
+            return None
+        return (f"refers to sample {', '.join(str(s + 1) for s in others)} on sheet {data.name!r}; this group is "
+                f"sample {column.sample + 1}")
+
     def _problem(self, c: Chunk, k: int, j: int) -> str:
         """Why cell (k, j) fails."""
         r, col, i = c.lo + k, self.cols[j], c.ids[k, j]
         if c.formula_bad[k, j]:
-            return self.formulas.problem(c, k, j)
+            return self._other_sample(c, k, j) or self.formulas.problem(c, k, j)
         if c.text[k, j]:
             return f"holds text {self.window.value(r, col)!r} where a number belongs"
         if c.empty[k, j]:

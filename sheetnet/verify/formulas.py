@@ -180,7 +180,7 @@ class Formulas:
         Only a relative reference that meets a fixed one, or a cell of Window.aliases, makes a
         row's pattern differ from the others'; those rows are found from the references."""
         refs = form.refs + expected.refs
-        fixed = {r.row for r in refs if r.row_abs} | {row for _, row, _ in self.window.aliases.values()}
+        fixed = {r.row for r in refs if r.row_abs} | self.window.alias_rows
         offsets = {r.row for r in refs if not r.row_abs}
         special = np.isin(rows, [f - o for f in fixed for o in offsets]) if fixed and offsets else \
             np.zeros(len(rows), dtype=bool)

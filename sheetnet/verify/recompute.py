@@ -3,11 +3,14 @@ as the sheet's columns, and the K of a sheet that shows every K-th iteration."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from .. import formats, verify
 from ..layout import Kind, Layout
-from ..math.network import Network, Problem, histories, history, train
+from ..layout.batch import BatchLayout
+from ..math.network import Network, Problem
 from .report import Tolerance
 
 AHEAD = 1_000_000  # iterations the recomputation may train past the rows read
@@ -28,7 +31,10 @@ class Trace:
         most = 1 + formats.MAX_ROWS * every  # no sheet holds more rows
         # Trained a chunk ahead of the rows read: of a sheet of every K-th iteration, a chunk of
         # about a million iterations, however few rows that is (a sheet may end after 11).
-        self.chunks = histories(self.problem, most, every, max(1, min(verify.CHUNK, AHEAD // every)))
+        # An epoch of a batch sheet takes numpy some 50 µs, a hundred times an iteration of the float code.
+        ahead = AHEAD // 100 if isinstance(self.layout, BatchLayout) else AHEAD
+        size = min(verify.CHUNK, ahead // every, verify.CELLS // len(self.layout.columns))
+        self.chunks = self.layout.histories(self.problem, most, every, max(1, size))
         self.left = np.zeros((0, len(self.layout.columns)))
 
     def take(self, n: int) -> np.ndarray:
@@ -50,7 +56,7 @@ class Trace:
         w = second[self.weights]
         flat = lambda it: np.concatenate([m.ravel() for m in it.W[1:]])  # noqa: E731
         found, least = 1, np.inf
-        for k, it in enumerate(train(self.problem, most + 1)):
+        for k, it in enumerate(self.layout.train(self.problem, most + 1)):
             # One weight first: a scalar test rules out almost every iteration cheaply.
             if k and self.tol.close(it.W[1][0, 0], w[0])[0] and self.tol.close(flat(it), w).all():
                 miss = np.abs(flat(it) - w).sum()
@@ -67,11 +73,12 @@ class Trace:
         K-th iteration: the one after the row above, at most K later, whose weights the row
         shows; the guess on the grid of K when none does."""
         start = guess - self.every
-        W = history(self.problem, start, max(start - 1, 1)).at(-1).W
+        W = next(self.layout.histories(self.problem, start, max(start - 1, 1), 2)).at(-1).W
+        # An online sheet's iteration `start` is the first of `after`: its samples go on from there.
         data = None if self.problem.data is None else self.problem.data.from_iteration(start)
-        after = Problem(Network(W, self.problem.network.lr), self.problem.inputs, self.problem.T, data)
+        after = replace(self.problem, network=Network(W, self.problem.network.lr), data=data)
         k = start  # the iteration of the chunk's first row
-        for h in histories(after, self.every + 1, 1, verify.CHUNK):  # iterations start .. guess
+        for h in self.layout.histories(after, self.every + 1, 1, verify.CHUNK):  # iterations start .. guess
             numbers = self.layout.matrix(h)
             match = np.flatnonzero(self.tol.close(numbers[:, self.weights], found[self.weights]).all(axis=1))
             match = match[match + k > start]

@@ -71,6 +71,8 @@ class Window:
         self.head = {r: cells for r, cells in head.rows.items() if r <= self.first}
         self.head_numbers, _ = self._arrays(1, self.first, self.head)
         self.aliases = self._aliases()
+        # Asked of every formula; a batch sheet's references to its data sheet make many aliases.
+        self.alias_rows = {row for _, row, _ in self.aliases.values()}
         self.near: dict = {}  # row -> cells of the chunk and its margin
         self.numbers: Numbers | None = None  # of the chunk and its margin
         self.last = self.first - 1  # the last data row read so far: they run on without a gap

@@ -78,8 +78,14 @@ class Check:
         if self.ended and r > window.last + MARGIN:
             return
         self.pending.append((r, cells))
-        if window.last - self.pending[0][0] + 1 >= verify.CHUNK + MARGIN:
-            self._check(verify.CHUNK, final=False)
+        if window.last - self.pending[0][0] + 1 >= self.chunk + MARGIN:
+            self._check(self.chunk, final=False)
+
+    @property
+    def chunk(self) -> int:
+        """The data rows checked at a time: verify.CHUNK, fewer where they would hold more than
+        verify.CELLS cells (a batch sheet may be 16,384 columns wide)."""
+        return max(1, min(verify.CHUNK, verify.CELLS // self.window.width))
 
     def finish(self) -> Report:
         """Check the rows left and report."""
