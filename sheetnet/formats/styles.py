@@ -71,7 +71,13 @@ class Series:
     sheet: str  # the sheet that holds the numbers
     values: str  # their range in A1 form, one column: 'AA8:AA1002'
     name: str = ""  # the line's name in the legend ('' for a chart of one unnamed line)
-    name_at: tuple[str, str] | None = None  # (sheet, cell) of a cell holding the name, which the legend follows
+    # (sheet, cell) of a cell holding the name, which the legend follows: needed with a name, as an
+    # .ods chart takes a series' name from a cell only (ODF 1.2 has no literal series name)
+    name_at: tuple[str, str] | None = None
+
+    def __post_init__(self):
+        if self.name and self.name_at is None:
+            raise ValueError(f"the series {self.name!r} needs the cell that holds its name (name_at)")
 
     @property
     def cells(self) -> tuple[int, int, int]:

@@ -160,9 +160,10 @@ def charts(written, rows: int, col: int) -> list:
     layout = run.layout
     every = run.every
     x_title = "Iteration" if every == 1 else f"Row (iterations 1, {1 + every:,}, {1 + 2 * every:,}, ...)"
-    if layout.online:  # each row's cost, of its own sample, and the epoch cost, named in a legend
-        series = lambda rows: (Series(run.name, cost_range(layout, rows), "C (the row's sample)"),  # noqa: E731
-                               Series(run.name, cost_range(layout, rows, Kind.EPOCH), "Epoch C"))
+    if layout.online:  # each row's cost, of its own sample, and the epoch cost, named by their labels
+        named = lambda kind, rows: Series(run.name, cost_range(layout, rows, kind),  # noqa: E731
+                                          *label(layout, kind, run.name))
+        series = lambda rows: (named(Kind.COST, rows), named(Kind.EPOCH, rows))  # noqa: E731
     else:  # the cost column: a classic sheet's cost, a batch sheet's epoch cost
         series = lambda rows: (Series(run.name, cost_range(layout, rows)),)  # noqa: E731
     if layout.data is not None:  # a row's cost (or an epoch's) may rise and fall again
@@ -179,6 +180,13 @@ def charts(written, rows: int, col: int) -> list:
                            address(1 + CHART_ROWS, col), x_title=x_title, y_title="Cost C",
                            width=CHART_WIDTH, height=CHART_HEIGHT))
     return found
+
+
+def label(layout, kind: Kind, sheet: str) -> tuple[str, tuple[str, str]]:
+    """(the label of the output layer's column of a kind, (sheet, cell) of that label on the network's
+    sheet), as a series' name."""
+    c = layout.at(kind, layout.L)
+    return c.label, (sheet, address(layout.label_row, c.col))
 
 
 def log_bounds(low: float, T) -> tuple[float, float] | None:
