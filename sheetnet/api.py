@@ -23,6 +23,7 @@ import dataclasses
 import json
 import math
 import os
+import re
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -345,8 +346,9 @@ class Workbook:
         on = lambda k: net.data if net.data is None or net.batch else net.data.from_iteration(k)  # noqa: E731
         # The second iteration of a training from the last row starts from the weights after its update.
         *_, after = layout.train(Problem(Weights(W, net.lr), net.inputs, net.T, on(iteration)), 2)
+        first = _noted_first(self._book.sheet(sheet).value(1, 1))  # of a sheet itself resumed, its own
         resumed = Network(after.W, net.inputs, net.T, net.lr, net.name, source=self.path, data=on(iteration + 1),
-                          batch=net.batch, first=net.first + iteration)
+                          batch=net.batch, first=first + iteration)
         resumed.datasheet = net.datasheet
         return resumed
 
@@ -535,7 +537,8 @@ def _run(item: Network | Trace, name: str, n: int | None, every: int, note: str 
             f"the weights after the update of iteration {net.first - 1:,}"
         if net.data is not None:
             start = start.replace("inputs, weights and targets", "weights") + ", on the data sheet's samples"
-        note = f"Trained by sheetnet{origin}: {_iterations_note(net.first, n)}, " + _rows_note(n, every) + f", from {start}."
+        note = f"Trained by sheetnet{origin}: {_iterations_note(net.first, n)}, " + _rows_note(n, every, net.first) \
+            + f", from {start}."
     changes = item.changes if isinstance(item, Trace) else True
     # Into a copy of the workbook it was read from, its data sheet is the copy's own.
     own = copy_of is not None and net.datasheet is not None and net.source == copy_of.path
@@ -546,11 +549,26 @@ def _iterations_note(first: int, n: int) -> str:
     return f"{n} iterations" if first == 1 else f"iterations {first:,} to {first + n - 1:,}"
 
 
-def _rows_note(n: int, every: int) -> str:
+# The end of the note train writes in A1 of a resumed sheet (see _run): what follows the file and
+# sheet names, which may hold any text, so matched from the end.
+_RESUMED = re.compile(r": iterations ([0-9][0-9,]*) to [0-9][0-9,]*, [^:]*, from the weights after the update of "
+                      r"iteration ([0-9][0-9,]*)(?:, on the data sheet's samples)?\.\Z")
+
+
+def _noted_first(note) -> int:
+    """The first iteration a sheet holds, as the note of a resumed sheet says it; 1 for any other note."""
+    found = _RESUMED.search(note) if isinstance(note, str) and len(note) < 10_000 else None
+    if found is None:
+        return 1
+    first, before = (int(x.replace(",", "")) for x in found.groups())
+    return first if first == before + 1 else 1
+
+
+def _rows_note(n: int, every: int, first: int = 1) -> str:
     if every == 1:
         return "one per row"
-    return (f"one row for every {every:,}th (iterations 1, {1 + every:,}, {1 + 2 * every:,}, ... and {n:,}), "
-            "numbers only since formulas would chain rows that are not neighbours")
+    return (f"one row for every {every:,}th (iterations {first:,}, {first + every:,}, {first + 2 * every:,}, ... "
+            f"and {first + n - 1:,}), numbers only since formulas would chain rows that are not neighbours")
 
 
 def check_output(out: Path, sources: list, replace: bool) -> None:

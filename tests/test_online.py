@@ -357,6 +357,34 @@ def test_resume_continues_row_for_row(tmp_path):
     assert sheetnet.check(resumed).ok
 
 
+def test_a_resumed_sheet_resumed_again_numbers_on_from_its_own_iterations(tmp_path):
+    src = tmp_path / "xor.ods"
+    assert sheetnet_cli("template", src, "--data", "xor", "-n", "8").returncode == 0
+    once, twice, whole = tmp_path / "once.ods", tmp_path / "twice.ods", tmp_path / "whole.ods"
+    assert sheetnet_cli("train", src, "--resume", "-n", "6", "-o", once, "--results-only").returncode == 0
+    result = sheetnet_cli("train", once, "--resume", "-n", "5", "-o", twice, "--results-only")
+    assert result.returncode == 0, result.stderr
+    assert "iterations 15 to 19" in result.stdout
+    assert "iterations 15 to 19" in formats.read(twice).sheet("Sheet1").value(1, 1)
+    assert sheetnet_cli("train", src, "-n", "19", "-o", whole, "--results-only").returncode == 0
+    later, full = sheetnet.open(twice).trace().numbers, sheetnet.open(whole).trace().numbers
+    np.testing.assert_array_equal(later[:, 0], full[14:, 0])  # the samples go on in the cycle
+    np.testing.assert_array_equal(later[:, 1:20], full[14:, 1:20])
+
+
+def test_a_note_naming_iterations_in_a_sheet_name_does_not_move_the_numbering():
+    """The iterations are read from the end of the note, after the file and sheet names (any text)."""
+    from sheetnet.api import _noted_first
+    end = ": iterations 15 to 19, one per row, from the weights after the update of iteration 14."
+    assert _noted_first("Trained by sheetnet from a.ods, sheet S" + end) == 15
+    assert _noted_first("Trained by sheetnet from a.ods, sheet S" + end.replace("14.", "14, on the data sheet's "
+                                                                                "samples.")) == 15
+    hostile = "Trained by sheetnet from x.ods, sheet S" + end.replace("15", "900") + ": 3 iterations, one per row."
+    assert _noted_first(hostile) == 1
+    assert _noted_first(end.replace("14.", "13.")) == 1  # the two numbers disagree: not sheetnet's note
+    assert _noted_first(None) == 1 and _noted_first(3.0) == 1
+
+
 def test_resume_of_a_classic_sheet_of_every_kth_iteration(tmp_path):
     src = tmp_path / "net.xlsx"
     assert sheetnet_cli("template", src, "--seed", "3").returncode == 0
