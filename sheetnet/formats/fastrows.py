@@ -31,7 +31,7 @@ from array import array
 
 from ..errors import SheetnetError
 from ..grid import Cell, Columns, Row, column_number
-from ._xml import CHUNK, parser
+from ._xml import CHUNK, chunks, parser
 
 # Characters XML allows in text, less the markup and what expat would normalise (\r; and in
 # attribute values also tab and newline); entities only the predefined five.
@@ -84,7 +84,7 @@ class Rows:
 def scan(stream, reader, rows: Rows, member: str):
     """Feed an XML part from a binary stream to a reader's callbacks, regular rows by the fast lane;
     a generator that yields (nothing) after each chunk, so that its caller can take the rows read."""
-    slow = parser()
+    slow = parser(member)
     slow.StartElementHandler, slow.EndElementHandler, slow.CharacterDataHandler = reader.start, reader.end, reader.text
     slow.buffer_text, slow.buffer_size = True, CHUNK
     decoder = codecs.getincrementaldecoder("utf-8")()
@@ -95,7 +95,7 @@ def scan(stream, reader, rows: Rows, member: str):
     collecting = gc.isenabled()
     gc.disable()
     try:
-        while chunk := stream.read(CHUNK):
+        for chunk in chunks(stream, member, CHUNK, reader.where):
             if decoding is None:
                 decoding = lane.fast = _utf8(chunk)
             if lane.fast:

@@ -12,7 +12,7 @@ import zipfile
 
 from ..errors import SheetnetError
 from ..expression import OPENFORMULA
-from ..grid import Cell, sheet_name_problem
+from ..grid import Cell, address, sheet_name_problem
 from . import MAX_COLS, MAX_ROWS, MAX_SHEETS, fastrows, ods_look
 from ._arrays import Arrays
 from ._deflate import Member
@@ -136,6 +136,15 @@ class _Reader:
     def text(self, data):
         if self.cell is not None and self.cell[4] and not self.skip:
             self.cell[4][-1].append(data)
+
+    def where(self) -> tuple:
+        """(sheet, cell, near) of what is being read (see _xml.chunks): in a row, the cell whose
+        tag or text it is; between rows, the row it follows."""
+        if self.sheet is None:
+            return None, None, None
+        if self.row_cells is None:
+            return self.sheet, None, f"after row {self.row:,}" if self.row else None
+        return self.sheet, address(self.row + 1, self.col + 1), None
 
     def end(self, name):
         if self.skip:

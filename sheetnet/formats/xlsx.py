@@ -11,7 +11,7 @@ import re
 import zipfile
 
 from ..errors import SheetnetError
-from ..grid import SHEET_NAME_LIMIT, Cell, Sheet, column_letters, parse_address, sheet_name_problem
+from ..grid import SHEET_NAME_LIMIT, Cell, Sheet, address, column_letters, parse_address, sheet_name_problem
 from . import MAX_COLS, MAX_ROWS, MAX_SHEETS, fastrows, xlsx_look
 from ._arrays import Arrays
 from ._deflate import Member
@@ -149,6 +149,15 @@ class _SheetReader:
     def text(self, data):
         if self.buffer is not None:
             self.buffer.append(data)
+
+    def where(self) -> tuple:
+        """(sheet, cell, near) of what is being read (see _xml.chunks): the cell whose tag or text
+        it is, else the cell it follows or the row it is in."""
+        if self.cell is not None:
+            return self.sheet.name, address(self.cell[0], self.cell[1]), None
+        if self.col:
+            return self.sheet.name, None, f"after cell {address(self.row, self.col)}"
+        return self.sheet.name, None, f"in row {self.row:,}" if self.row else None
 
     def start_row(self, row: int) -> None:
         self.row, self.col = row, 0
