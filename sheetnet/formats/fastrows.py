@@ -16,7 +16,8 @@ even the regular expression.
 The fast lane stays off, and expat reads the whole part as before, unless the part is UTF-8
 and binds the namespaces the patterns rely on in its root element; it turns off for the rest
 of the part at the first comment, CDATA section, processing instruction or namespace
-declaration that could hide or rename a row.
+declaration that could hide or rename a row, and at a tag too long to hold (HELD) while the
+chunks after it arrive.
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ ATTR = rf'[^"{_CHARS}\t\n\r]*(?:{_ENTITY}[^"{_CHARS}\t\n\r]*)*'
 TEXT = rf"[^{_CHARS}\r]*(?:{_ENTITY}[^{_CHARS}\r]*)*"
 _REPLACED = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'"), ("&amp;", "&"))  # &amp; last
 _DECLARATION = re.compile(r'<\?xml[^?]*?(?:encoding=["\']([^"\']*)["\'])?[^?]*\?>')
+# The most of a tag cut by a chunk's end (with any text after it) that the fast lane holds for
+# the next chunk; a longer one, and the rest of the part, take expat.
+HELD = 1 << 20
 
 
 def unescape(text: str | None) -> str | None:
@@ -185,6 +189,9 @@ class _Lane:
             return ""
         # Keep from the last '<' on: a tag, comment or row cut by the chunk's end stays whole.
         keep = max(buffer.rfind("<"), pos)
+        if len(buffer) - keep > HELD:  # held, it would be searched again with every chunk
+            self.fast = False
+            keep = len(buffer)
         if keep > pos:
             self.feed_slow(buffer[pos:keep])
         return buffer[keep:]
