@@ -16,6 +16,11 @@ CHUNK = 1 << 20
 # it at most about LONGEST ** 2 / CHUNK / 2 bytes of scanning (128 MB, a tenth of a second), so
 # that reading a part takes time linear in its length.
 LONGEST = 1 << 24
+# The most characters of text one cell or shared string gathers from its pieces: 32 times
+# Excel's 32,767. A piece (a paragraph, a run of rich text, a <text:s/>) holds at least one, so
+# that a cell of a million empty paragraphs, 9 MB of XML, is refused having grown the reader by
+# some 75 MB.
+LONGEST_TEXT = 1 << 20
 _HEAD = 40  # bytes of a run too long that the message shows
 
 
@@ -53,6 +58,11 @@ def chunks(stream, member: str, size: int = CHUNK, where=None):
                                 f"{' ' + near if near else ''}, from {head.decode('utf-8', 'replace')!r}...",
                                 sheet=sheet, cell=cell)
         yield chunk
+
+
+def too_long(what: str, **where) -> SheetnetError:
+    """The error for text gathered past LONGEST_TEXT characters: a cell's, a string's."""
+    return SheetnetError(f"{what} holds more than {LONGEST_TEXT:,} characters of text", **where)
 
 
 def parse(stream, start, end, text=None, member: str = "") -> None:
