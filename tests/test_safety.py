@@ -14,6 +14,7 @@ import time
 import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
+from types import SimpleNamespace
 
 import corpus as C
 import numpy as np
@@ -26,8 +27,9 @@ from libreoffice import convert
 from sheetnet import formats
 from sheetnet.commands.output import Run, write
 from sheetnet.errors import SheetnetError
-from sheetnet.formats import ods
-from sheetnet.grid import fresh_name
+from sheetnet.expression import Ref
+from sheetnet.formats import _package, _xml, fastrows, ods, xlsx
+from sheetnet.grid import Sheet, column_letters, fresh_name
 from sheetnet.layout import Layout, networks
 from sheetnet.math.network import Network, Problem, train
 
@@ -664,12 +666,14 @@ def test_overlapping_array_formulas_are_refused(tmp_path, kind):
 
 class _Pieces:
     """A binary stream that gives its pieces one by one, whatever read is asked: gigabytes of XML
-    without holding them."""
+    without holding them. reads: how many were asked for."""
 
     def __init__(self, pieces):
         self.pieces = iter(pieces)
+        self.reads = 0
 
     def read(self, size: int = -1) -> bytes:
+        self.reads += 1
         return next(self.pieces, b"")
 
 
@@ -695,6 +699,150 @@ def test_names_are_found_around_tags_of_gigabytes():
     of them in a tag of 64 kB cut every 5 bytes."""
     names = ods.scan_names(_named_ranges_around(b"a" * (1 << 20), 4096, 1 << 16))
     assert names == {"LR": "Sheet1!$A$8", "V": "Sheet1!$G$8"}
+
+
+# -- a tag or a cell's text of any length: refused past a bound, having read no further -----------------
+
+MB = 1 << 20
+GB4 = 4096  # pieces of a megabyte
+# The namespaces the readers' fast lane needs (see fastrows): the .ods parts take it.
+_ODS_SHEET = (f'<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content {C.ODS_NS} '
+              'xmlns:calcext="urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0"><office:body>'
+              '<office:spreadsheet><table:table table:name="Sheet1">')
+_ODS_HEAD = _ODS_SHEET + '<table:table-row><table:table-cell office:value-type="float" office:value="1"/>'
+_ODS_END = "</table:table></office:spreadsheet></office:body></office:document-content>"
+_XLSX_HEAD = f'<?xml version="1.0" encoding="UTF-8"?>\n<worksheet {C.XLSX_NS}><sheetData><row r="3"><c r="A3"><v>1</v></c>'
+_TAG = f"holds a tag or text of more than {_xml.LONGEST:,} bytes"
+_TEXT = f"the cell holds more than {_xml.LONGEST_TEXT:,} characters of text"
+
+LONG = {  # name: (format, the markup that opens, a piece of what follows it 4,096 times, cell, message)
+    "ods: a cell's tag": ("ods", '<table:table-cell office:value-type="string" x="', b"a" * MB, "B1", _TAG),
+    "ods: a row's tag": ("ods", '</table:table-row><table:table-row x="', b"a" * MB, None, _TAG + " after row 1"),
+    "ods: a paragraph": ("ods", '<table:table-cell office:value-type="string"><text:p>', b"a" * MB, "B1", _TEXT),
+    "ods: spaces of <text:s/>": ("ods", '<table:table-cell office:value-type="string"><text:p>',
+                                 b'<text:s text:c="10000"/>' * (MB // 24), "B1", _TEXT),
+    "ods: empty paragraphs": ("ods", '<table:table-cell office:value-type="string">', b"<text:p/>" * (MB // 9),
+                              "B1", _TEXT),
+    "xlsx: a cell's tag": ("xlsx", '<c r="B3" x="', b"a" * MB, None, _TAG + " after cell A3"),
+    "xlsx: a value": ("xlsx", '<c r="B3" t="str"><v>', b"a" * MB, "B3", _TEXT),
+    "xlsx: an inline string's runs": ("xlsx", '<c r="B3" t="inlineStr"><is>', b"<r><t>ab</t></r>" * (MB // 16),
+                                      "B3", _TEXT),
+}
+
+
+def _read_part(kind: str, part) -> None:
+    """Read a sheet's part, a binary stream, as the .ods or .xlsx reader does."""
+    if kind == "ods":
+        reader, rows, member = ods._Reader(SimpleNamespace(skip=None)), fastrows.OdsRows(), "content.xml"
+    else:
+        reader, rows, member = xlsx._SheetReader(Sheet("Sheet1"), [], [0]), fastrows.XlsxRows(), "xl/worksheets/sheet1.xml"
+    for _ in fastrows.scan(part, reader, rows, member):
+        pass
+
+
+@pytest.mark.parametrize("case", list(LONG))
+def test_a_tag_or_text_of_gigabytes_is_refused_having_read_its_bound(case):
+    """4 GB of a tag or of a cell's text, a megabyte a piece: refused, naming sheet and cell, once
+    16 MB (a tag) or a million characters (a cell's text) are read, the pieces after never asked
+    for. A reader that held the tag and searched it again at every megabyte would go through
+    some 8 petabytes; expat alone, fed it a megabyte at a time, as much."""
+    kind, markup, piece, cell, said = LONG[case]
+    part = _Pieces([(_ODS_HEAD if kind == "ods" else _XLSX_HEAD).encode() + markup.encode(), *[piece] * GB4])
+    with pytest.raises(SheetnetError) as error:
+        _read_part(kind, part)
+    assert said in str(error.value) and (error.value.sheet, error.value.cell) == ("Sheet1", cell)
+    assert part.reads <= _xml.LONGEST // MB + 2
+
+
+@pytest.mark.parametrize("read", ["parse", "package scan"])
+def test_the_other_xml_parts_refuse_a_tag_of_gigabytes(read):
+    """The parts read by expat alone (shared strings, workbook.xml; styles, settings and manifests
+    of a copy) refuse a tag as long, having read 16 MB of it."""
+    part = _Pieces([b'<?xml version="1.0"?><sst><si><t x="', *[b"a" * MB] * GB4])
+    with pytest.raises(SheetnetError, match=f"styles.xml {_TAG}, from '<t x=\"aaa"):
+        if read == "parse":
+            _xml.parse(part, lambda *_: None, lambda *_: None, member="styles.xml")
+        else:
+            _package.scan(part, "styles.xml", lambda e: True)
+    assert part.reads <= _xml.LONGEST // MB + 2
+
+
+def _long_ods(folder: Path, markup: str) -> Path:
+    """An .ods whose second cell holds markup then 20 MB of 'a' (20 kB packed)."""
+    return C.ods(folder / "long.ods", content=_ODS_HEAD + markup + "a" * (20 * MB) + '"/></table:table-row>' + _ODS_END)
+
+
+HOSTILE_LONG = {  # name: (make the file in a folder, fragments of the message)
+    "a cell's tag in an .ods": (lambda d: _long_ods(d, '<table:table-cell x="'), ["long.ods", "sheet 'Sheet1'",
+                                                                                  "cell B1", "content.xml " + _TAG]),
+    "a value in an .xlsx": (lambda d: C.xlsx(d / "long.xlsx", parts={"xl/worksheets/sheet1.xml": (
+        _XLSX_HEAD + '<c r="B3" t="str"><v>' + "a" * (20 * MB) + "</v></c></row></sheetData></worksheet>")}),
+        ["long.xlsx", "sheet 'Sheet1'", "cell B3", _TEXT]),
+    "a shared string": (lambda d: C.xlsx(d / "long.xlsx", parts={"xl/sharedStrings.xml": (
+        f'<sst {C.XLSX_NS}><si><t>' + "a" * (20 * MB) + "</t></si></sst>")}),
+        ["long.xlsx", f"xl/sharedStrings.xml: shared string 0 holds more than {_xml.LONGEST_TEXT:,} characters"]),
+    "a tag in the shared strings": (lambda d: C.xlsx(d / "long.xlsx", parts={"xl/sharedStrings.xml": (
+        f'<sst {C.XLSX_NS}><si x="' + "a" * (20 * MB) + '"/></sst>')}), ["long.xlsx", "xl/sharedStrings.xml " + _TAG]),
+}
+
+
+@pytest.mark.parametrize("case", list(HOSTILE_LONG))
+def test_a_long_tag_or_text_is_one_line_from_train_and_verify(tmp_path, case):
+    make, said = HOSTILE_LONG[case]
+    source = make(tmp_path)
+    for command in (["verify"], ["train", "-o", "x.ods"]):
+        result = run(*command[:1], source, *command[1:], cwd=tmp_path, memory=MEMORY, timeout=60)
+        one_line_error(result, *said)
+    assert not (tmp_path / "x.ods").exists()
+
+
+def test_a_tag_longer_than_the_fast_lane_holds_is_read_by_expat(tmp_path, monkeypatch):
+    """A cell's attribute of 2 MB, more than the fast lane holds for the next chunk: the rows before
+    it take the fast lane, it and the rows after it expat, each cell read as it is."""
+    rows = [f'<table:table-row><table:table-cell office:value-type="float" office:value="{r}"/>'
+            f'<table:table-cell table:formula="of:=[.A{r}]*2" office:value-type="float" office:value="{2 * r}"/>'
+            "</table:table-row>" for r in range(1, 20_001)]
+    rows[10_000] = rows[10_000].replace("<table:table-cell ", f'<table:table-cell x="{"a" * (2 * MB)}" ', 1)
+    content = _ODS_SHEET + "".join(rows) + _ODS_END
+    fast = []
+    quick = fastrows.OdsRows.quick
+    monkeypatch.setattr(fastrows.OdsRows, "quick", lambda self, *args: fast.append(quick(self, *args)) or fast[-1])
+    sheet = formats.read(C.ods(tmp_path / "held.ods", content=content)).sheets[0]
+    assert 9_000 < fast.count(True) < 10_000
+    assert len(sheet.rows) == 20_000
+    assert all(sheet.rows[r][1].value == r and sheet.rows[r][2] == (2 * r, f"A{r}*2") for r in sheet.rows)
+
+
+# The longest legitimate text of a cell: 32,767 characters (Excel's limit), markup and accents among them.
+_LONGEST_CELL = ('Tom & Jerry <é€> "q" ' * 2000)[:32_767]
+
+
+@pytest.fixture(scope="module")
+def widest(tmp_path_factory) -> list:
+    """A sheet of a row of 16,384 numbers, a row of as many formulas and a cell of the longest text,
+    as sheetnet writes it in .ods and .xlsx and as LibreOffice saves the .ods in both."""
+    folder = tmp_path_factory.mktemp("widest")
+    paths = []
+    for module, suffix in ((ods, ".ods"), (xlsx, ".xlsx")):
+        paths.append(folder / f"widest{suffix}")
+        with module.Writer(paths[-1]) as w:
+            w.sheet("Wide")
+            w.row(1, [c + 0.5 for c in range(1, formats.MAX_COLS + 1)])
+            w.row(2, [2 * c + 1.0 for c in range(1, formats.MAX_COLS + 1)],
+                  [Ref(c, 1) * 2 for c in range(1, formats.MAX_COLS + 1)])
+            w.row(3, [_LONGEST_CELL])
+    return paths + [convert(paths[0], folder / kind, kind, recalc=False) for kind in ("ods", "xlsx")]
+
+
+def test_the_widest_row_and_the_longest_text_are_read(widest):
+    """Rows of 16,384 columns (1 to 2.9 MB of XML each) and a cell of 32,767 characters (72 kB) are
+    read whole, cell for cell, from sheetnet's files and LibreOffice's."""
+    for path in widest:
+        rows = formats.read(path).sheets[0].rows
+        assert [len(rows[r]) for r in (1, 2, 3)] == [formats.MAX_COLS, formats.MAX_COLS, 1], path
+        for c in range(1, formats.MAX_COLS + 1):
+            assert rows[1][c] == (c + 0.5, None) and rows[2][c] == (2 * c + 1, f"{column_letters(c)}1*2"), (path, c)
+        assert rows[3][1] == (_LONGEST_CELL, None), path
 
 
 def test_libreoffices_trailing_repeats_are_not_hostile(original):

@@ -11,7 +11,7 @@ import xml.parsers.expat
 import zipfile
 
 from ..errors import SheetnetError
-from ._xml import escape, parser
+from ._xml import chunks, escape, parser
 
 CHUNK = 1 << 20
 SMALL = 64 << 20  # the most a part that is read whole (manifest, workbook.xml, rels, styles) may hold
@@ -59,7 +59,7 @@ def scan(source, member: str, wanted, stop=None) -> list:
     document order. Parsing ends early, after the element, once stop(element) is true for an
     element that starts."""
     stream = io.BytesIO(source) if isinstance(source, bytes) else source
-    p = parser(namespaces=False)
+    p = parser(member, namespaces=False)
     stack, found = [], []
 
     def start(qname, attrs):
@@ -80,13 +80,11 @@ def scan(source, member: str, wanted, stop=None) -> list:
 
     p.StartElementHandler, p.EndElementHandler = start, end
     try:
-        while chunk := stream.read(CHUNK):
+        for chunk in chunks(stream, member):
             p.Parse(chunk, False)
         p.Parse(b"", True)
     except _Stop:
         pass
-    except SheetnetError as e:
-        raise SheetnetError(f"{member}: {e.message}") from None
     except xml.parsers.expat.ExpatError as e:
         raise SheetnetError(f"{member} is not well-formed XML ({e})") from None
     return found

@@ -16,7 +16,8 @@ even the regular expression.
 The fast lane stays off, and expat reads the whole part as before, unless the part is UTF-8
 and binds the namespaces the patterns rely on in its root element; it turns off for the rest
 of the part at the first comment, CDATA section, processing instruction or namespace
-declaration that could hide or rename a row.
+declaration that could hide or rename a row, and at a tag too long to hold (HELD) while the
+chunks after it arrive.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from array import array
 
 from ..errors import SheetnetError
 from ..grid import Cell, Columns, Row, column_number
-from ._xml import CHUNK, parser
+from ._xml import CHUNK, chunks, parser
 
 # Characters XML allows in text, less the markup and what expat would normalise (\r; and in
 # attribute values also tab and newline); entities only the predefined five.
@@ -41,6 +42,9 @@ ATTR = rf'[^"{_CHARS}\t\n\r]*(?:{_ENTITY}[^"{_CHARS}\t\n\r]*)*'
 TEXT = rf"[^{_CHARS}\r]*(?:{_ENTITY}[^{_CHARS}\r]*)*"
 _REPLACED = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'"), ("&amp;", "&"))  # &amp; last
 _DECLARATION = re.compile(r'<\?xml[^?]*?(?:encoding=["\']([^"\']*)["\'])?[^?]*\?>')
+# The most of a tag cut by a chunk's end (with any text after it) that the fast lane holds for
+# the next chunk; a longer one, and the rest of the part, take expat.
+HELD = 1 << 20
 
 
 def unescape(text: str | None) -> str | None:
@@ -84,7 +88,7 @@ class Rows:
 def scan(stream, reader, rows: Rows, member: str):
     """Feed an XML part from a binary stream to a reader's callbacks, regular rows by the fast lane;
     a generator that yields (nothing) after each chunk, so that its caller can take the rows read."""
-    slow = parser()
+    slow = parser(member)
     slow.StartElementHandler, slow.EndElementHandler, slow.CharacterDataHandler = reader.start, reader.end, reader.text
     slow.buffer_text, slow.buffer_size = True, CHUNK
     decoder = codecs.getincrementaldecoder("utf-8")()
@@ -95,7 +99,7 @@ def scan(stream, reader, rows: Rows, member: str):
     collecting = gc.isenabled()
     gc.disable()
     try:
-        while chunk := stream.read(CHUNK):
+        for chunk in chunks(stream, member, CHUNK, reader.where):
             if decoding is None:
                 decoding = lane.fast = _utf8(chunk)
             if lane.fast:
@@ -185,6 +189,9 @@ class _Lane:
             return ""
         # Keep from the last '<' on: a tag, comment or row cut by the chunk's end stays whole.
         keep = max(buffer.rfind("<"), pos)
+        if len(buffer) - keep > HELD:  # held, it would be searched again with every chunk
+            self.fast = False
+            keep = len(buffer)
         if keep > pos:
             self.feed_slow(buffer[pos:keep])
         return buffer[keep:]

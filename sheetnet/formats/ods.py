@@ -12,12 +12,12 @@ import zipfile
 
 from ..errors import SheetnetError
 from ..expression import OPENFORMULA
-from ..grid import Cell, sheet_name_problem
+from ..grid import Cell, address, sheet_name_problem
 from . import MAX_COLS, MAX_ROWS, MAX_SHEETS, fastrows, ods_look
 from ._arrays import Arrays
 from ._deflate import Member
 from ._rowformat import RowCompiler, Value, escaped
-from ._xml import escape
+from ._xml import LONGEST_TEXT, escape, too_long
 from ._zip import open_zip
 
 TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
@@ -81,6 +81,7 @@ class _Reader:
         self.row_cells = None
         self.row_repeat = 1
         self.cell = None  # [value_type, attrs, formula, repeat, texts] of the cell being read
+        self.gathered = 0  # characters of its texts
         self.paragraphs = None
         self.skip = 0  # depth inside annotations, whose text is not the cell's
         self.arrays = Arrays(None)  # the sheet's array formulas whose cells are still to come
@@ -100,12 +101,16 @@ class _Reader:
                 raise SheetnetError("content.xml has a table cell outside a table row")
             repeat = _count(attrs.get(TABLE + "number-columns-repeated"), MAX_COLS, "columns repeated")
             self.cell = [attrs.get(OFFICE + "value-type"), attrs, attrs.get(TABLE + "formula"), repeat, []]
+            self.gathered = 0
             if self.cell[2] and TABLE + "number-matrix-columns-spanned" in attrs:
                 self.array(attrs)
         elif name == TEXT + "p" and self.cell is not None:
+            self._gather(1)  # the line break that joins it to the paragraph before
             self.cell[4].append([])
         elif name == TEXT + "s" and self.cell is not None and self.cell[4]:
-            self.cell[4][-1].append(" " * _count(attrs.get(TEXT + "c"), 10_000, "spaces"))
+            spaces = _count(attrs.get(TEXT + "c"), 10_000, "spaces")
+            self._gather(spaces)  # a few bytes make 10,000
+            self.cell[4][-1].append(" " * spaces)
         elif name == OFFICE + "annotation":
             self.skip = 1
         elif name == TABLE + "table-row":
@@ -135,7 +140,24 @@ class _Reader:
 
     def text(self, data):
         if self.cell is not None and self.cell[4] and not self.skip:
+            self._gather(len(data))
             self.cell[4][-1].append(data)
+
+    def _gather(self, n: int) -> None:
+        """Count n more characters of the cell's text; refused past LONGEST_TEXT."""
+        self.gathered += n
+        if self.gathered > LONGEST_TEXT:
+            sheet, cell, _ = self.where()
+            raise too_long("the cell", sheet=sheet, cell=cell)
+
+    def where(self) -> tuple:
+        """(sheet, cell, near) of what is being read (see _xml.chunks): in a row, the cell whose
+        tag or text it is; between rows, the row it follows."""
+        if self.sheet is None:
+            return None, None, None
+        if self.row_cells is None:
+            return self.sheet, None, f"after row {self.row:,}" if self.row else None
+        return self.sheet, address(self.row + 1, self.col + 1), None
 
     def end(self, name):
         if self.skip:

@@ -11,12 +11,12 @@ import re
 import zipfile
 
 from ..errors import SheetnetError
-from ..grid import SHEET_NAME_LIMIT, Cell, Sheet, column_letters, parse_address, sheet_name_problem
+from ..grid import SHEET_NAME_LIMIT, Cell, Sheet, address, column_letters, parse_address, sheet_name_problem
 from . import MAX_COLS, MAX_ROWS, MAX_SHEETS, fastrows, xlsx_look
 from ._arrays import Arrays
 from ._deflate import Member
 from ._rowformat import RowCompiler, Value, escaped
-from ._xml import escape, parse
+from ._xml import LONGEST_TEXT, escape, parse, too_long
 from ._zip import open_zip
 from .ods import MAX_CELLS
 
@@ -45,11 +45,12 @@ def _collect(z: zipfile.ZipFile, member: str, wanted: str, keys: tuple) -> list:
 def _shared_strings(z: zipfile.ZipFile) -> list:
     if "xl/sharedStrings.xml" not in z.namelist():
         return []
-    strings, current, inside = [], [], [False]
+    strings, current, inside, gathered = [], [], [False], [0]
 
     def start(name, attrs):
         if name == MAIN + "si":
             current.clear()
+            gathered[0] = 0
         elif name == MAIN + "t":
             inside[0] = True
         elif name == MAIN + "rPh":  # phonetic hints are not part of the text
@@ -66,6 +67,9 @@ def _shared_strings(z: zipfile.ZipFile) -> list:
     def text(data):
         if inside[0]:
             current.append(data)
+            gathered[0] += len(data)
+            if gathered[0] > LONGEST_TEXT:
+                raise too_long(f"xl/sharedStrings.xml: shared string {len(strings):,}")
 
     with z.open("xl/sharedStrings.xml") as stream:
         parse(stream, start, end, text, member="xl/sharedStrings.xml")
@@ -108,6 +112,7 @@ class _SheetReader:
         self.shared = {}  # si -> (formula, row, col) of the master cell
         self.cell = None  # [row, col, type, formula attrs]
         self.buffer = None
+        self.gathered = 0  # characters of the cell's texts
         self.value = self.formula = self.inline = None
         self.row = 0
         self.col = 0
@@ -138,6 +143,7 @@ class _SheetReader:
             self.col = col
             self.cell = [row, col, attrs.get("t", "n"), None]
             self.value = self.formula = self.inline = None
+            self.gathered = 0
         elif name == MAIN + "row":
             r = attrs.get("r")
             self.start_row(int(r) if r and r.isascii() and r.isdigit() else self.row + 1)
@@ -149,6 +155,19 @@ class _SheetReader:
     def text(self, data):
         if self.buffer is not None:
             self.buffer.append(data)
+            self.gathered += len(data)
+            if self.gathered > LONGEST_TEXT:
+                sheet, cell, _ = self.where()
+                raise too_long("the cell", sheet=sheet, cell=cell)
+
+    def where(self) -> tuple:
+        """(sheet, cell, near) of what is being read (see _xml.chunks): the cell whose tag or text
+        it is, else the cell it follows or the row it is in."""
+        if self.cell is not None:
+            return self.sheet.name, address(self.cell[0], self.cell[1]), None
+        if self.col:
+            return self.sheet.name, None, f"after cell {address(self.row, self.col)}"
+        return self.sheet.name, None, f"in row {self.row:,}" if self.row else None
 
     def start_row(self, row: int) -> None:
         self.row, self.col = row, 0
@@ -163,7 +182,8 @@ class _SheetReader:
         elif name == MAIN + "f":
             self.formula, self.buffer = "".join(self.buffer), None
         elif name == MAIN + "t":
-            self.inline = (self.inline or "") + "".join(self.buffer)
+            self.inline = self.inline or []
+            self.inline += self.buffer  # the runs of rich text, joined once, at the cell's end
             self.buffer = None
         elif name == MAIN + "c" and self.cell is not None:
             self._end_cell()
@@ -205,7 +225,7 @@ class _SheetReader:
     def _value(self, kind, row, col):
         v = self.value
         if kind == "inlineStr":
-            return self.inline
+            return None if self.inline is None else "".join(self.inline)
         if v is None or v == "" and kind in ("n", "b", "e"):  # <v></v>: a formula saved without its result
             return None
         if kind == "s":
@@ -233,11 +253,14 @@ def defined_names(path, sheet: str | None = None) -> dict:
         if name == MAIN + "sheet":
             sheets.append(attrs.get("name"))
         elif name == MAIN + "definedName":
-            current[:] = [attrs.get("name") or "", attrs.get("localSheetId"), []]
+            current[:] = [attrs.get("name") or "", attrs.get("localSheetId"), [], 0]  # 0: characters of its text
 
     def text(data):
         if current:
             current[2].append(data)
+            current[3] += len(data)
+            if current[3] > LONGEST_TEXT:
+                raise too_long(f"xl/workbook.xml: the defined name {current[0]!r}")
 
     def end(name):
         if name == MAIN + "definedName" and current:
