@@ -14,11 +14,12 @@ from libreoffice import convert
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+import sheetnet as sheetnet_api
 from sheetnet import formats
 from sheetnet.commands.output import Run, write
 from sheetnet.commands.sweep import FRACTIONS, scan, sweep
 from sheetnet.errors import SheetnetError
-from sheetnet.layout import Kind, Layout
+from sheetnet.layout import Kind, Layout, find
 from sheetnet.math.network import Network, Problem, history
 from sheetnet.math.template import ORIGINAL_2_2_2, random_problem
 
@@ -246,3 +247,65 @@ def test_refused_before_any_training(tmp_path):
     with pytest.raises(SheetnetError, match="the numbers overflow in iteration 1"):
         sweep(tmp_path / "o.xlsx", "S", Layout((2, 2, 2)), problem, [0.5], 5, 1, "")
     assert not (tmp_path / "o.xlsx").exists()
+
+
+def test_a_dataset_sweep_compares_the_epoch_cost(tmp_path):
+    # Each row's cost is its own sample's: sample 1's cost at iteration 1 is 0.0827, sample 4's at
+    # iteration 100 0.132, though the epoch cost falls 0.1377 -> 0.1331. The sweep compares the epoch
+    # cost, from the first row that averages a whole epoch (iteration m = 4).
+    source = tmp_path / "xor.ods"
+    assert sheetnet("template", source, "--data", "xor", "--layers", 2, 3, 1, "--seed", 1).returncode == 0
+    out = tmp_path / "sw.ods"
+    result = sheetnet("sweep", source, "--lr", 0.5, 10, "-n", 2000, "-o", out, "--json")
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    ours, theirs = formats.read(out), formats.read(convert(out, tmp_path / "lo", "ods"))
+    for k, entry in enumerate(doc["rates"]):
+        sheet = ours.sheet(entry["sheet"])
+        layout, _ = find(sheet)
+        C = np.array([sheet.value(layout.first_row + i, layout.at(Kind.COST, layout.L).col) for i in range(2000)])
+        epoch = np.array([C[max(0, i - 3):i + 1].mean() for i in range(2000)])  # the mean of the last 4 costs
+        assert close(entry["first_cost"], epoch[3]) and close(entry["final_cost"], epoch[-1])
+        assert entry["outcome"] == "learns" and entry["first_iteration"] == 4
+        for f in FRACTIONS:
+            hits = np.flatnonzero(epoch[3:] < float(f) * epoch[3])
+            assert entry["below"][f"{f:g}"] == (int(hits[0]) + 4 if len(hits) else None)
+        r = 5 + k  # LibreOffice recalculates the comparison to the numbers it holds
+        for c, expected in ((5, entry["first_cost"]), (6, entry["final_cost"])):
+            assert ours.sheet(doc["comparison"]).value(r, c) == expected
+            assert close(theirs.sheet(doc["comparison"]).value(r, c), expected), (r, c)
+    assert doc["rates"][0]["first_cost"] == pytest.approx(0.1376698658546313)
+    assert doc["rates"][0]["final_cost"] < doc["rates"][0]["first_cost"]
+    assert doc["rates"][1]["below"] == {"0.001": 1306, "1e-06": None}
+    assert doc["cost"] == "epoch cost (the mean cost of the last m iterations)"
+    labels = [ours.sheet(doc["comparison"]).value(4, c) for c in range(5, 8)]
+    assert labels == ["Epoch cost, first whole epoch", "Epoch cost, final iteration",
+                      "Below 0.001 of the first epoch cost at iteration"]
+    epoch_letter = layout.at(Kind.EPOCH, layout.L).letter
+    with zipfile.ZipFile(out) as z:
+        content = ET.fromstring(z.read("sheetnet Chart 1/content.xml"))
+    ns = {"chart": "urn:oasis:names:tc:opendocument:xmlns:chart:1.0"}
+    assert [s.get(f"{{{ns['chart']}}}values-cell-range-address") for s in content.findall(".//chart:series", ns)] \
+        == [f"'{e['sheet']}'.{epoch_letter}8:'{e['sheet']}'.{epoch_letter}2007" for e in doc["rates"]]
+    table = sheetnet("sweep", source, "--lr", 0.5, "-n", 100, "-o", tmp_path / "100.ods")
+    lines = table.stdout.splitlines()
+    assert lines[1].split()[1:7] == ["first", "epoch", "cost", "final", "epoch", "cost"], table
+    assert lines[2].split() == ["0.5", "0.13767", "0.133081", "never", "never", "learns"], table
+
+
+def test_a_dataset_sweep_every_kth_starts_at_the_first_whole_epoch_written(tmp_path):
+    source = tmp_path / "xor.ods"
+    assert sheetnet("template", source, "--data", "xor", "--layers", 2, 3, 1, "--seed", 1).returncode == 0
+    network = sheetnet_api.open(source)["Sheet1"]
+    full = sheetnet_api.sweep(tmp_path / "full.xlsx", network, [2], 301, progress=False).curves[0]
+    done = sheetnet_api.sweep(tmp_path / "every.xlsx", network, [2], 301, 100, progress=False)
+    [curve] = done.curves
+    sheet = formats.read(tmp_path / "full.xlsx").sheet(full.sheet)
+    layout, _ = find(sheet)
+    epoch = layout.at(Kind.EPOCH, layout.L)
+    # Iterations 1, 101, 201, 301 written: the first whole epoch written is iteration 101's, row 2.
+    assert curve.first == sheet.value(layout.first_row + 100, epoch.col) != full.first
+    assert (curve.start, full.start) == (101, 4) and curve.final == full.final
+    every = load_workbook(tmp_path / "every.xlsx")[done.sheet]
+    assert every["E5"].value == f"='{curve.sheet}'!{epoch.letter}{layout.first_row + 1}"
+    assert every["F5"].value == f"='{curve.sheet}'!{epoch.letter}{layout.first_row + 3}"
