@@ -427,6 +427,18 @@ def test_a_sheet_of_every_kth_iteration_verifies_and_resumes(tmp_path, suffix):
         np.testing.assert_allclose(resumed.W[l], whole.W[l][-1], rtol=1e-13)
 
 
+@pytest.mark.parametrize("args", [("-n", "6", "--log-every", "2"), ("-n", "1002", "--log-every", "1000"),
+                                  *(("--resume", "-n", "7", "--log-every", str(k)) for k in (2, 4, 5))])
+def test_the_last_row_of_every_kth_iteration_averages_the_last_m_costs(tmp_path, args):
+    """The last row follows the row above by fewer than m iterations: its epoch cost still takes
+    the costs of the m iterations up to it, some of them before the row above."""
+    src = tmp_path / "p.xlsx"
+    assert sheetnet_cli("template", src, "--data", "xor", "--layers", "2", "2", "1", "--seed", "1").returncode == 0
+    logged = tmp_path / "logged.xlsx"
+    assert sheetnet_cli("train", src, *args, "-o", logged, "--results-only").returncode == 0
+    assert all(report.ok for report in sheetnet.check(logged).reports)
+
+
 def test_a_bad_order_column_is_refused_naming_the_cell(tmp_path):
     path = _edited(tmp_path, lambda b: b["Data"].__setitem__("F3", b["Data"]["F2"].value))  # a sample twice
     result = sheetnet_cli("train", path, "-n", "5", "-o", tmp_path / "out.ods")
