@@ -279,6 +279,20 @@ def test_bad_data_is_refused_naming_the_cell(tmp_path, edit, cell, words):
     assert not (tmp_path / "out.ods").exists()
 
 
+def test_a_sheet_saved_without_cached_values_computes_its_epoch_costs(tmp_path):
+    """openpyxl keeps formulas, not their numbers: the epoch cost is computed like every other formula."""
+    saved = _edited(tmp_path, lambda b: None)
+    [report] = sheetnet.check(saved).reports
+    assert report.ok and report.uncached == report.formulas > 0, report.text()
+    trained = tmp_path / "trained.xlsx"
+    assert sheetnet_cli("train", saved, "-n", "12", "-o", trained).returncode == 0
+    assert all(report.ok for report in sheetnet.check(trained).reports)
+    wrong = _edited(tmp_path, lambda b: b["Sheet1"].__setitem__("V11", "=AVERAGE(U9:U11)"), "wrong.xlsx")
+    result = sheetnet_cli("verify", wrong)
+    assert result.returncode == 1 and "first failing cell: V11" in result.stdout, result.stdout
+    assert "the epoch cost is the mean of the cost of the last 4 row(s), U8:U11" in result.stdout, result.stdout
+
+
 def _rewritten(tmp_path, cell: str, old: str, new: str) -> Path:
     """The online workbook of _edited, unedited, as sheetnet wrote it (cached values kept), with
     one cell's text in the network sheet's XML replaced: a wrong formula or number."""

@@ -73,6 +73,23 @@ class Samples:
                 stripped[col] = Cell(value, None)
         return stripped
 
+    def compute_uncached(self, rows: np.ndarray) -> None:
+        """Give each epoch cost that carries no cached value (a file saved without calculating) the
+        number its formula computes on the sheet's numbers, once the costs are known
+        (Window.compute_uncached): take() took the formula out of the row, so that computation
+        never sees it."""
+        numbers, col = self.window.numbers, self.epoch.col
+        for r in rows.tolist():
+            formula = self.held[r][1][-1] if r in self.held else None
+            if formula is None or not numbers.empty[r - numbers.base, col]:
+                continue
+            form = self._form(formula, r, col)
+            if isinstance(form, str):  # left empty: add() names the formula's fault
+                continue
+            with np.errstate(all="ignore"):
+                numbers.V[r - numbers.base, col] = self.window.evaluate(form, np.array([r]), col)[0]
+            numbers.empty[r - numbers.base, col] = False
+
     def add(self, c: Chunk) -> None:
         """Check the chunk's rows."""
         index = {col: j for j, col in enumerate(self.window.cols)}

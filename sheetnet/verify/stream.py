@@ -141,6 +141,8 @@ class Check:
         rows = np.arange(lo, hi + 1)
         ids = self.formulas.read(rows, texts)
         self.uncached += window.compute_uncached(rows, ids, self.formulas.forms)
+        if self.samples is not None:
+            self.samples.compute_uncached(rows)
         if lo == self.first:  # the first data row, computed where it had no cached values, for the rows below
             window.head_numbers.put(window.numbers, lo)
         at = np.ix_(rows - window.numbers.base, cols)
