@@ -331,6 +331,17 @@ def test_verify_names_a_row_that_trains_on_the_wrong_sample(tmp_path, cell, old,
     assert words in result.stdout, result.stdout
 
 
+@pytest.mark.parametrize("cell, old, new, formula_faults, value_faults", [
+    ("C9", "$B$4", "$B$5", 1, 0),  # a wrong reference, its cached number right
+    ("V11", "U8:", "U9:", 1, 0),
+    ("B13", f"<v>{SIXTH}</v>", f"<v>{SIXTH % 4 + 1}</v>", 0, 1),  # no formula: a number that differs
+])
+def test_a_wrong_sample_dependent_cell_is_counted_once(tmp_path, cell, old, new, formula_faults, value_faults):
+    [report] = sheetnet.check(_rewritten(tmp_path, cell, old, new)).reports
+    assert (report.failing, report.formula_faults, report.value_faults) == (1, formula_faults, value_faults)
+    assert [f.cell for f in report.faults] == [cell]
+
+
 def test_verify_finds_an_order_broken_in_a_later_epoch(tmp_path):
     """Rows 12 and 13 (the second epoch's first two) swap their samples, references and all: every
     number follows from the sheet's own cells, but not the order of the first epoch."""

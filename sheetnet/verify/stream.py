@@ -116,7 +116,8 @@ class Check:
         report.faults = sorted([f for f in report.faults if f.cell.split(":")[0] not in cells] + mine,
                                key=lambda f: parse_address(f.cell.split(":")[0]))
         report.failing += self.samples.failing
-        report.formula_faults += self.samples.failing
+        report.formula_faults += self.samples.formula_faults
+        report.value_faults += self.samples.value_faults
         first = self.samples.first
         if report.first is None or parse_address(first.cell) <= parse_address(report.first.cell):
             report.first = first
