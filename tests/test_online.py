@@ -464,6 +464,37 @@ def test_the_last_row_of_every_kth_iteration_averages_the_last_m_costs(tmp_path,
     assert all(report.ok for report in sheetnet.check(logged).reports)
 
 
+def _without_order(path: Path, out: Path) -> Path:
+    """The workbook with its data sheet's Order column (F) taken out, every cached number kept."""
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(out, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":  # the data sheet, first
+                assert b"<t>Order</t>" in data
+                data = re.sub(rb'<c r="F[0-9]+"[^>]*>.*?</c>', b"", data)
+            zout.writestr(item, data)
+    return out
+
+
+@pytest.mark.parametrize("every", [1, 3])
+def test_a_sheet_of_every_kth_iteration_without_an_order_column_is_refused(tmp_path, every):
+    src = tmp_path / "ts.xlsx"
+    assert sheetnet_cli("template", src, "--data", "xor", "--shuffle", "5", "-n", "10").returncode == 0
+    logged = tmp_path / "logged.xlsx"
+    assert sheetnet_cli("train", src, "-n", "10", "--log-every", every, "-o", logged).returncode == 0
+    bare = _without_order(logged, tmp_path / "bare.xlsx")
+    result = sheetnet_cli("verify", bare)
+    if every == 1:  # its rows show the order
+        assert result.returncode == 0, result.stdout + result.stderr
+        return
+    assert result.returncode == 2 and not result.stdout, result.stdout
+    [line] = result.stderr.strip().splitlines()
+    assert "sheet 'Sheet1 trained', cell E9: row 9 does not show iteration 2, and its data sheet has no Order " \
+           "column" in line, line
+    result = sheetnet_cli("train", bare, "--resume", "-n", "3", "-o", tmp_path / "out.xlsx")
+    assert result.returncode == 2 and "its data sheet has no Order column" in result.stderr
+
+
 def test_a_bad_order_column_is_refused_naming_the_cell(tmp_path):
     path = _edited(tmp_path, lambda b: b["Data"].__setitem__("F3", b["Data"]["F2"].value))  # a sample twice
     result = sheetnet_cli("train", path, "-n", "5", "-o", tmp_path / "out.ods")

@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from .. import formats, verify
+from ..errors import SheetnetError
 from ..grid import Sheet, address, parse_address
 from ..layout import Layout, networks
+from ..layout.online import UNORDERED
 from ..math.network import Problem
 from .compare import Findings
 from .formulas import Formulas
@@ -153,6 +155,13 @@ class Check:
         values_only = not self.formulas.holds_formulas  # such a sheet may show every K-th iteration
         if lo == self.first and values_only and n > 1 and not self.every_known and \
                 not self.tol.close(found[1], trace[1]).all():
+            weights = self.trace.weights
+            if self.samples is not None and not self.layout.data.ordered and \
+                    not self.tol.close(found[1, weights], trace[1, weights]).all():
+                # The second row is not iteration 2 (its weights follow from the first row's alone),
+                # and the rows do not tell the order of the samples of the iterations between.
+                raise SheetnetError(f"row {lo + 1} does not show iteration 2, and {UNORDERED}", sheet=window.name,
+                                    cell=address(lo + 1, cols[weights[0]]))
             every = self.trace.logged(found[1])
             if every > 1:
                 self.trace.restart(every)
