@@ -268,6 +268,9 @@ def _edited(tmp_path, edit, name="edited.xlsx"):
     (lambda b: (b["Data"].__setitem__("C1", "T0"), b["Data"].__setitem__("D1", None)), "B6",
      "holds 1 input(s) and 1 target(s)"),
     (lambda b: b["Data"].__setitem__("A1", "Samples"), "C8", "refer to sheet 'Data', which holds no samples"),
+    (lambda b: [b["Data"].__setitem__(f"{c}6", v) for c, v in zip("ABCD", (5, 0.5, 0.5, 0.5))], "F6",
+     "the Order column lists 4 samples where the sheet holds 5: make it name each of the samples 1 to 5 once"),
+    (lambda b: b["Data"].__setitem__("F6", 1), "F6", "the Order column lists 5 samples where the sheet holds 4"),
 ])
 def test_bad_data_is_refused_naming_the_cell(tmp_path, edit, cell, words):
     path = _edited(tmp_path, edit)
