@@ -43,7 +43,7 @@ from .layout import Kind, Layout, find, networks
 from .layout.batch import BatchLayout, check_samples
 from .layout.data import NAME as DATA_NAME
 from .layout.data import DataSheet
-from .layout.online import is_data_sheet
+from .layout.online import UNORDERED, is_data_sheet
 from .layout.sheets import each_network
 from .math.data import Dataset
 from .math.network import Iteration, Problem, count_logged, logged, shape
@@ -330,9 +330,7 @@ class Workbook:
         layout, last = rows.layout, rows.array()[0]
         if not rows.formulas and rows.count > 1:  # values only: maybe every K-th iteration
             if net.data is not None and not net.batch and not net.datasheet.ordered:
-                raise SheetnetError("holds numbers only, and its data sheet no Order column: the order of its samples "
-                                    "cannot be read from rows that may show every K-th iteration", file=self.path,
-                                    sheet=sheet)
+                raise SheetnetError(f"holds numbers only, and {UNORDERED}", file=self.path, sheet=sheet)
             iteration = check(self.path, sheet).reports[0].iterations  # the last row's: verify finds K
         else:
             iteration = rows.count  # of the last row, counted from the sheet's first

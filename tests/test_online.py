@@ -268,6 +268,9 @@ def _edited(tmp_path, edit, name="edited.xlsx"):
     (lambda b: (b["Data"].__setitem__("C1", "T0"), b["Data"].__setitem__("D1", None)), "B6",
      "holds 1 input(s) and 1 target(s)"),
     (lambda b: b["Data"].__setitem__("A1", "Samples"), "C8", "refer to sheet 'Data', which holds no samples"),
+    (lambda b: [b["Data"].__setitem__(f"{c}6", v) for c, v in zip("ABCD", (5, 0.5, 0.5, 0.5))], "F6",
+     "the Order column lists 4 samples where the sheet holds 5: make it name each of the samples 1 to 5 once"),
+    (lambda b: b["Data"].__setitem__("F6", 1), "F6", "the Order column lists 5 samples where the sheet holds 4"),
 ])
 def test_bad_data_is_refused_naming_the_cell(tmp_path, edit, cell, words):
     path = _edited(tmp_path, edit)
@@ -277,6 +280,20 @@ def test_bad_data_is_refused_naming_the_cell(tmp_path, edit, cell, words):
         [line] = result.stderr.strip().splitlines()
         assert cell in line and words in line, line
     assert not (tmp_path / "out.ods").exists()
+
+
+def test_a_sheet_saved_without_cached_values_computes_its_epoch_costs(tmp_path):
+    """openpyxl keeps formulas, not their numbers: the epoch cost is computed like every other formula."""
+    saved = _edited(tmp_path, lambda b: None)
+    [report] = sheetnet.check(saved).reports
+    assert report.ok and report.uncached == report.formulas > 0, report.text()
+    trained = tmp_path / "trained.xlsx"
+    assert sheetnet_cli("train", saved, "-n", "12", "-o", trained).returncode == 0
+    assert all(report.ok for report in sheetnet.check(trained).reports)
+    wrong = _edited(tmp_path, lambda b: b["Sheet1"].__setitem__("V11", "=AVERAGE(U9:U11)"), "wrong.xlsx")
+    result = sheetnet_cli("verify", wrong)
+    assert result.returncode == 1 and "first failing cell: V11" in result.stdout, result.stdout
+    assert "the epoch cost is the mean of the cost of the last 4 row(s), U8:U11" in result.stdout, result.stdout
 
 
 def _rewritten(tmp_path, cell: str, old: str, new: str) -> Path:
@@ -315,6 +332,17 @@ def test_verify_names_a_row_that_trains_on_the_wrong_sample(tmp_path, cell, old,
     assert result.returncode == 1, result.stdout + result.stderr
     assert f"first failing cell: {cell}" in result.stdout, result.stdout
     assert words in result.stdout, result.stdout
+
+
+@pytest.mark.parametrize("cell, old, new, formula_faults, value_faults", [
+    ("C9", "$B$4", "$B$5", 1, 0),  # a wrong reference, its cached number right
+    ("V11", "U8:", "U9:", 1, 0),
+    ("B13", f"<v>{SIXTH}</v>", f"<v>{SIXTH % 4 + 1}</v>", 0, 1),  # no formula: a number that differs
+])
+def test_a_wrong_sample_dependent_cell_is_counted_once(tmp_path, cell, old, new, formula_faults, value_faults):
+    [report] = sheetnet.check(_rewritten(tmp_path, cell, old, new)).reports
+    assert (report.failing, report.formula_faults, report.value_faults) == (1, formula_faults, value_faults)
+    assert [f.cell for f in report.faults] == [cell]
 
 
 def test_verify_finds_an_order_broken_in_a_later_epoch(tmp_path):
@@ -425,6 +453,49 @@ def test_a_sheet_of_every_kth_iteration_verifies_and_resumes(tmp_path, suffix):
     assert resumed.first == 1001 and resumed.data.samples(1) == whole.network.data.samples(1001)
     for l in (1, 2):
         np.testing.assert_allclose(resumed.W[l], whole.W[l][-1], rtol=1e-13)
+
+
+@pytest.mark.parametrize("args", [("-n", "6", "--log-every", "2"), ("-n", "1002", "--log-every", "1000"),
+                                  *(("--resume", "-n", "7", "--log-every", str(k)) for k in (2, 4, 5))])
+def test_the_last_row_of_every_kth_iteration_averages_the_last_m_costs(tmp_path, args):
+    """The last row follows the row above by fewer than m iterations: its epoch cost still takes
+    the costs of the m iterations up to it, some of them before the row above."""
+    src = tmp_path / "p.xlsx"
+    assert sheetnet_cli("template", src, "--data", "xor", "--layers", "2", "2", "1", "--seed", "1").returncode == 0
+    logged = tmp_path / "logged.xlsx"
+    assert sheetnet_cli("train", src, *args, "-o", logged, "--results-only").returncode == 0
+    assert all(report.ok for report in sheetnet.check(logged).reports)
+
+
+def _without_order(path: Path, out: Path) -> Path:
+    """The workbook with its data sheet's Order column (F) taken out, every cached number kept."""
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(out, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":  # the data sheet, first
+                assert b"<t>Order</t>" in data
+                data = re.sub(rb'<c r="F[0-9]+"[^>]*>.*?</c>', b"", data)
+            zout.writestr(item, data)
+    return out
+
+
+@pytest.mark.parametrize("every", [1, 3])
+def test_a_sheet_of_every_kth_iteration_without_an_order_column_is_refused(tmp_path, every):
+    src = tmp_path / "ts.xlsx"
+    assert sheetnet_cli("template", src, "--data", "xor", "--shuffle", "5", "-n", "10").returncode == 0
+    logged = tmp_path / "logged.xlsx"
+    assert sheetnet_cli("train", src, "-n", "10", "--log-every", every, "-o", logged).returncode == 0
+    bare = _without_order(logged, tmp_path / "bare.xlsx")
+    result = sheetnet_cli("verify", bare)
+    if every == 1:  # its rows show the order
+        assert result.returncode == 0, result.stdout + result.stderr
+        return
+    assert result.returncode == 2 and not result.stdout, result.stdout
+    [line] = result.stderr.strip().splitlines()
+    assert "sheet 'Sheet1 trained', cell E9: row 9 does not show iteration 2, and its data sheet has no Order " \
+           "column" in line, line
+    result = sheetnet_cli("train", bare, "--resume", "-n", "3", "-o", tmp_path / "out.xlsx")
+    assert result.returncode == 2 and "its data sheet has no Order column" in result.stderr
 
 
 def test_a_bad_order_column_is_refused_naming_the_cell(tmp_path):

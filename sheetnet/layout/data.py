@@ -116,6 +116,13 @@ def read(sheet: Sheet) -> DataSheet:
     found = DataSheet(sheet.name, Dataset(data[:, :n0], data[:, n0:]), label_row, sample_col)
     if _text(sheet.value(label_row, found.order_col)) != ORDER.casefold():
         return found
+    listed = 0  # the Order column's numbers, down to its first empty cell
+    while sheet.value(label_row + 1 + listed, found.order_col) is not None:
+        listed += 1
+    if listed != len(rows):  # a sample added or taken out below the labels, the Order column left as it was
+        raise SheetnetError(f"the Order column lists {listed} samples where the sheet holds {len(rows)}: make it "
+                            f"name each of the samples 1 to {len(rows)} once, one a row, or delete the column",
+                            sheet=sheet.name, cell=address(label_row + 1 + min(listed, len(rows)), found.order_col))
     order = [sheet.value(label_row + 1 + p, found.order_col) for p in range(len(rows))]
     for p, s in enumerate(order):
         if isinstance(s, bool) or not isinstance(s, (int, float)) or s not in range(1, len(rows) + 1) \

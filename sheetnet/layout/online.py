@@ -24,6 +24,11 @@ from ..math.network import Problem, shape
 from . import Kind, Layout, find_label_row
 from . import data as datasheet
 
+# Why a values-only sheet's rows that may show every K-th iteration cannot be checked or resumed
+# without its data sheet's Order column (resume and verify say it).
+UNORDERED = ("its data sheet has no Order column: the order of its samples cannot be read from rows that may "
+             "show every K-th iteration")
+
 
 def is_data_sheet(sheet: Sheet) -> bool:
     """Whether a sheet (its first rows at least) holds samples and no network: its labels are

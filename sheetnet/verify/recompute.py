@@ -73,12 +73,15 @@ class Trace:
         K-th iteration: the one after the row above, at most K later, whose weights the row
         shows; the guess on the grid of K when none does."""
         start = guess - self.every
-        W = next(self.layout.histories(self.problem, start, max(start - 1, 1), 2)).at(-1).W
-        # An online sheet's iteration `start` is the first of `after`: its samples go on from there.
-        data = None if self.problem.data is None else self.problem.data.from_iteration(start)
+        # Of an online sheet, from the m − 1 iterations before `start` on: an epoch cost is the mean
+        # of the last m costs, so the rows after `start` take costs from before it.
+        first = max(1, start - self.problem.data.m + 1) if self.layout.online else start
+        W = next(self.layout.histories(self.problem, first, max(first - 1, 1), 2)).at(-1).W
+        # An online sheet's iteration `first` is the first of `after`: its samples go on from there.
+        data = None if self.problem.data is None else self.problem.data.from_iteration(first)
         after = replace(self.problem, network=Network(W, self.problem.network.lr), data=data)
-        k = start  # the iteration of the chunk's first row
-        for h in self.layout.histories(after, self.every + 1, 1, verify.CHUNK):  # iterations start .. guess
+        k = first  # the iteration of the chunk's first row
+        for h in self.layout.histories(after, guess - first + 1, 1, verify.CHUNK):  # iterations first .. guess
             numbers = self.layout.matrix(h)
             match = np.flatnonzero(self.tol.close(numbers[:, self.weights], found[self.weights]).all(axis=1))
             match = match[match + k > start]

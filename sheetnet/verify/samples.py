@@ -46,7 +46,10 @@ class Samples:
         self.epoch_texts = [compile_row(layout.epoch_formula(position).pieces(), 0) for position in range(self.m)]
         self.runs: list = []  # [fault, key, last row] in the order found
         self.open: dict = {}  # column -> its run
-        self.failing = 0
+        # Added to the comparison's counts (see _fault): the cells it did not find failing, the wrong
+        # formulas, and the numbers that differ that it did not count.
+        self.failing = self.formula_faults = self.value_faults = 0
+        self.chunk, self.index = None, {}  # the chunk being checked, and the position of each column in it
 
     def take(self, r: int, cells):
         """Keep what the checks need of a row as it streams in (its sample, and the formulas of its
@@ -73,9 +76,26 @@ class Samples:
                 stripped[col] = Cell(value, None)
         return stripped
 
+    def compute_uncached(self, rows: np.ndarray) -> None:
+        """Give each epoch cost that carries no cached value (a file saved without calculating) the
+        number its formula computes on the sheet's numbers, once the costs are known
+        (Window.compute_uncached): take() took the formula out of the row, so that computation
+        never sees it."""
+        numbers, col = self.window.numbers, self.epoch.col
+        for r in rows.tolist():
+            formula = self.held[r][1][-1] if r in self.held else None
+            if formula is None or not numbers.empty[r - numbers.base, col]:
+                continue
+            form = self._form(formula, r, col)
+            if isinstance(form, str):  # left empty: add() names the formula's fault
+                continue
+            with np.errstate(all="ignore"):
+                numbers.V[r - numbers.base, col] = self.window.evaluate(form, np.array([r]), col)[0]
+            numbers.empty[r - numbers.base, col] = False
+
     def add(self, c: Chunk) -> None:
         """Check the chunk's rows."""
-        index = {col: j for j, col in enumerate(self.window.cols)}
+        self.chunk, self.index = c, {col: j for j, col in enumerate(self.window.cols)}
         uses = (self.order.samples(c.numbers) + 1).tolist()
         for k, r in enumerate(c.rows.tolist()):
             iteration = int(c.numbers[k])
@@ -86,9 +106,9 @@ class Samples:
                             f"iteration {iteration}", uses[k], shown)
             for col, formula in zip(self.refs, formulas):
                 if formula is not None and formula != self.written.get((uses[k] - 1, col.col)):
-                    self._reference(r, col, formula, iteration, uses[k], float(c.trace[k, index[col.col]]))
+                    self._reference(r, col, formula, iteration, uses[k], float(c.trace[k, self.index[col.col]]))
             if formulas[-1] is not None:
-                self._epoch(r, formulas[-1], iteration, float(c.trace[k, index[self.epoch.col]]))
+                self._epoch(r, formulas[-1], iteration, float(c.trace[k, self.index[self.epoch.col]]))
 
     def _form(self, text: str, r: int, col: int):
         """The formula read in its cell, or the reason it cannot be."""
@@ -140,8 +160,15 @@ class Samples:
 
     def _fault(self, r: int, col: int, problem: str, what: str, expected=None, found=None, formula=None,
                expected_formula=None) -> None:
-        """A failing cell, added to the run of its column when it continues it the same way."""
-        self.failing += 1
+        """A failing cell, added to the run of its column when it continues it the same way; counted
+        once, with the cells the comparison found failing (compare.Findings): a wrong formula when it
+        holds one, else a number that differs."""
+        c, k, j = self.chunk, r - self.chunk.lo, self.index[col]
+        self.failing += not (c.value_bad[k, j] or c.stale[k, j] or c.formula_bad[k, j])
+        if formula is not None:
+            self.formula_faults += 1
+        else:
+            self.value_faults += not c.value_bad[k, j]
         key = (what.split(",")[0], "".join(ch for ch in problem if not ch.isdigit()))
         run = self.open.get(col)
         if run is not None and run[2] == r - 1 and run[1] == key:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from .. import formats, verify
+from ..errors import SheetnetError
 from ..grid import Sheet, address, parse_address
 from ..layout import Layout, networks
+from ..layout.online import UNORDERED
 from ..math.network import Problem
 from .compare import Findings
 from .formulas import Formulas
@@ -116,7 +118,8 @@ class Check:
         report.faults = sorted([f for f in report.faults if f.cell.split(":")[0] not in cells] + mine,
                                key=lambda f: parse_address(f.cell.split(":")[0]))
         report.failing += self.samples.failing
-        report.formula_faults += self.samples.failing
+        report.formula_faults += self.samples.formula_faults
+        report.value_faults += self.samples.value_faults
         first = self.samples.first
         if report.first is None or parse_address(first.cell) <= parse_address(report.first.cell):
             report.first = first
@@ -141,6 +144,8 @@ class Check:
         rows = np.arange(lo, hi + 1)
         ids = self.formulas.read(rows, texts)
         self.uncached += window.compute_uncached(rows, ids, self.formulas.forms)
+        if self.samples is not None:
+            self.samples.compute_uncached(rows)
         if lo == self.first:  # the first data row, computed where it had no cached values, for the rows below
             window.head_numbers.put(window.numbers, lo)
         at = np.ix_(rows - window.numbers.base, cols)
@@ -150,6 +155,13 @@ class Check:
         values_only = not self.formulas.holds_formulas  # such a sheet may show every K-th iteration
         if lo == self.first and values_only and n > 1 and not self.every_known and \
                 not self.tol.close(found[1], trace[1]).all():
+            weights = self.trace.weights
+            if self.samples is not None and not self.layout.data.ordered and \
+                    not self.tol.close(found[1, weights], trace[1, weights]).all():
+                # The second row is not iteration 2 (its weights follow from the first row's alone),
+                # and the rows do not tell the order of the samples of the iterations between.
+                raise SheetnetError(f"row {lo + 1} does not show iteration 2, and {UNORDERED}", sheet=window.name,
+                                    cell=address(lo + 1, cols[weights[0]]))
             every = self.trace.logged(found[1])
             if every > 1:
                 self.trace.restart(every)
