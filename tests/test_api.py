@@ -261,6 +261,13 @@ def test_a_network_from_arrays_is_checked(arguments, message):
         sheetnet.Network(**given)
 
 
+def test_a_negative_seed_is_bad_input_not_numpys_valueerror():
+    with pytest.raises(sheetnet.SheetnetError, match="a seed is a whole number from 0, not -1"):
+        sheetnet.Dataset.shuffled([[0, 1], [1, 0]], [[1], [1]], -1)
+    with pytest.raises(sheetnet.SheetnetError, match="a seed is a whole number from 0, not -2"):
+        sheetnet.Network.fresh((2, 2, 1), seed=-2)
+
+
 def test_a_network_from_arrays_trains_as_from_a_sheet(folder):
     read = sheetnet.open(folder / "net.ods")["Sheet1"]
     made = sheetnet.Network(W=read.W, inputs=[0.1, 0.9], T=[0.3, 0.4], lr=0.5)  # read.W has the leading None

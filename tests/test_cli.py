@@ -108,6 +108,8 @@ def test_help(command):
     (["train", "{orig}", "-o", "x.pdf"], "unsupported file type '.pdf'"),
     (["train", "{orig}", "-o", "{orig}"], "is the input file"),
     (["template", "x.ods", "--layers", "3"], "at least two layers"),
+    (["template", "x.ods", "--data", "xor", "--shuffle", "-1"], "--shuffle: must be at least 0, not -1"),
+    (["template", "x.ods", "--seed", "-1"], "--seed: must be at least 0, not -1"),
 ])
 def test_bad_input_gets_one_line_and_exit_2(tmp_path, original, args, message):
     result = sheetnet(*[a.format(orig=original) for a in args], cwd=tmp_path)

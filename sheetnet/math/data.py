@@ -22,6 +22,13 @@ from ..errors import SheetnetError
 MAX_SAMPLES = 1_000_000  # a data sheet's rows; a sheet holds 1,048,576
 
 
+def seeded(seed: int | None) -> np.random.Generator:
+    """The random numbers a seed fixes (fresh ones for None); numpy takes no negative seed."""
+    if seed is not None and seed < 0:
+        raise SheetnetError(f"a seed is a whole number from 0, not {seed}")
+    return np.random.default_rng(seed)
+
+
 @dataclass(frozen=True, eq=False)
 class Dataset:
     """m samples: X has shape (m, n0), T shape (m, nL); order is the epoch's order of the samples,
@@ -52,7 +59,7 @@ class Dataset:
         """The samples in the order a seed fixes (in turn for seed None)."""
         if seed is None:
             return cls(X, T)
-        return cls(X, T, np.random.default_rng(seed).permutation(len(np.atleast_2d(X))), seed)
+        return cls(X, T, seeded(seed).permutation(len(np.atleast_2d(X))), seed)
 
     @classmethod
     def from_csv(cls, path) -> Dataset:
