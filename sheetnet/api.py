@@ -403,9 +403,9 @@ def open(path: PathLike, sheet: str | None = None) -> Workbook:  # noqa: A001 (s
     book = formats.read(path, head=True, whole=is_data_sheet)
     try:
         found = networks(book, sheet)
-        for _, layout, _ in found:
+        for shown, layout, _ in found:
             if isinstance(layout, BatchLayout) and layout.data.name in book.names:
-                check_samples(book.sheet(layout.data.name), layout, formats.HEAD_ROWS)
+                check_samples(book.sheet(layout.data.name), layout, shown, formats.HEAD_ROWS)
     except SheetnetError as e:
         raise e.located(file=path, sheet=sheet) from None
     return Workbook(path, book, found)

@@ -23,6 +23,7 @@ from ..math.data import Dataset, split_labels
 from ..math.network import Problem, shape
 from . import Kind, Layout, find_label_row
 from . import data as datasheet
+from .batch import BatchLayout, with_data_sheet
 
 
 def is_data_sheet(sheet: Sheet) -> bool:
@@ -131,6 +132,9 @@ def order(sheet: Sheet, layout: Layout, shown: list[int], rest: np.ndarray) -> n
 def attach(sheet: Sheet, layout: Layout, problem: Problem, data_sheets) -> tuple[Layout, Problem]:
     """The layout and problem of an online network sheet with its data sheet and order: the first
     row's inputs and targets those of its sample. Classic sheets come back as they are."""
+    if isinstance(layout, BatchLayout):
+        found = data_sheets(layout.data.name).get(layout.data.name)
+        return (layout, problem) if found is None else with_data_sheet(layout, problem, found)
     if not layout.online:
         return layout, problem
     data = choose(sheet, layout, data_sheets)
