@@ -136,6 +136,14 @@ def address(row: int, col: int) -> str:
 _ADDRESS = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
 
 
+def plain(value) -> str:
+    """A cell's value as a message quotes it: a whole number as one (sample 3, not 3.0, which is
+    how a file stores it), anything else as its repr."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return repr(value)
+
+
 def parse_address(text: str) -> tuple[int, int]:
     """'D9' or '$D$9' -> (9, 4)."""
     m = _ADDRESS.fullmatch(text)

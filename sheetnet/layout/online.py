@@ -18,7 +18,7 @@ import numpy as np
 
 from ..errors import SheetnetError
 from ..formula import FormulaError, parse
-from ..grid import Sheet, address
+from ..grid import Sheet, address, plain
 from ..math.data import Dataset, split_labels
 from ..math.network import Problem, shape
 from . import Kind, Layout, find_label_row
@@ -109,7 +109,7 @@ def samples_shown(sheet: Sheet, layout: Layout, m: int) -> list[int]:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
                 or value != int(value) or not 1 <= value <= m:
             raise SheetnetError(f"the sample column holds sample numbers, 1 to {m} (the data sheet's samples), "
-                                f"not {value!r}", sheet=sheet.name, cell=address(r, col))
+                                f"not {plain(value)}", sheet=sheet.name, cell=address(r, col))
         shown.append(int(value))
     return shown
 

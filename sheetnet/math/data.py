@@ -142,13 +142,13 @@ def from_csv(path) -> Dataset:
     if not lines:
         raise SheetnetError("holds no header line (a0, a1, ..., T0, T1, ...)", file=path)
     header = lines[0]
-    n0, nL = split_labels(header, lambda k: {"file": path, "cell": f"line 1, column {k + 1}"})
+    n0, nL = split_labels(header, lambda k: {"file": path, "at": f"line 1, column {k + 1}"})
     rows = []
     for number, line in enumerate(lines[1:], 2):
         if len(line) != n0 + nL:
             raise SheetnetError(f"holds {len(line)} values where the header names {n0 + nL}", file=path,
-                                cell=f"line {number}")
-        rows.append([_number(text, lambda k=k: {"file": path, "cell": f"line {number}, column {k + 1}"})
+                                at=f"line {number}")
+        rows.append([_number(text, lambda k=k: {"file": path, "at": f"line {number}, column {k + 1}"})
                      for k, text in enumerate(line)])
     if not rows:
         raise SheetnetError("holds no sample below its header line", file=path)
