@@ -118,6 +118,12 @@ def test_bad_input_gets_one_line_and_exit_2(tmp_path, original, args, message):
     assert not (tmp_path / "x.ods").exists() and list(tmp_path.iterdir()) == []
 
 
+def test_template_counts_in_english(tmp_path):
+    """It said '1 iteration(s)' and '1 epoch(s)'."""
+    assert "a 2-2-2 network, 1 iteration, cost 0.0605717" in ok("template", tmp_path / "a.ods").stdout
+    assert "on 4 samples, 1 epoch, epoch cost" in ok("template", tmp_path / "b.ods", "--data", "xor", "--batch").stdout
+
+
 def test_existing_output_needs_force(tmp_path, original):
     out = tmp_path / "x.ods"
     out.write_text("keep me")

@@ -211,7 +211,7 @@ def test_template_with_data_writes_one_epoch_that_train_trains_on(tmp_path):
     src = tmp_path / "xor.ods"
     made = sheetnet_cli("template", src, "--data", "xor", "--shuffle", "5", "--seed", "1")
     assert made.returncode == 0, made.stderr
-    assert "2-2-1 network on 4 samples, 4 iteration(s)" in made.stdout
+    assert "2-2-1 network on 4 samples, 4 iterations" in made.stdout
     [(sheet, layout, problem)] = networks(formats.read(src))
     np.testing.assert_array_equal(problem.data.order, Dataset.shuffled(XOR.X, XOR.T, 5).order)
     out = tmp_path / "trained.xlsx"

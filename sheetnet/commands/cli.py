@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import api, explain, formats, verify
 from ..errors import SheetnetError
-from ..grid import sheet_name_problem
+from ..grid import counted, sheet_name_problem
 from ..layout.sheets import each_network
 from ..math.data import BUILT_IN, from_csv
 from . import report, sweep
@@ -157,9 +157,9 @@ def cmd_template(args) -> Outcome:
                       note=f"Change {change} weights or learning rate in the first data row, "
                            "then run: sheetnet train THIS_FILE -n 1000 -o trained.ods")
     [written] = saved.written
-    on = "" if data is None else f" on {data.m} samples"
-    what = "epoch(s), epoch cost" if args.batch else "iteration(s), cost"
-    return Outcome(0, f"wrote {out}: a {net.shape} network{on}, {n} {what} {written.first_cost:.6g}")
+    on = "" if data is None else f" on {counted(data.m, 'sample')}"
+    what = f"{counted(n, 'epoch')}, epoch cost" if args.batch else f"{counted(n, 'iteration')}, cost"
+    return Outcome(0, f"wrote {out}: a {net.shape} network{on}, {what} {written.first_cost:.6g}")
 
 
 def _dataset(name: str, shuffle: int | None) -> api.Dataset:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ..expression import Ref
 from ..formats.styles import Chart, Series
+from ..grid import ordinal
 from . import Kind
 from .look import cost_range
 from .summary import CHART_HEIGHT, log_bounds
@@ -41,7 +42,7 @@ def write(w, name: str, source: str, curves: list, runs: list, n: int, fractions
         formulas = [None, layout.lr_ref(curve.sheet), None, None, cost(layout.first_row), cost(last_row)]
         rows.append((values, [None] * 4 + ["scientific"] * 2, formulas))
         series.append(Series(curve.sheet, cost_range(layout, curve.rows), curve.name, (name, f"A{r}")))
-    x_title = "Iteration" if runs[0].every == 1 else f"Row (one for every {runs[0].every:,}th iteration)"
+    x_title = "Iteration" if runs[0].every == 1 else f"Row (one for every {ordinal(runs[0].every)} iteration)"
     bounds = log_bounds(min(c.lowest for c in curves), runs[0].problem.T)
     chart = Chart(f"Cost at each learning rate, {n:,} iterations", tuple(series),
                   f"A{TABLE_ROW + len(curves) + 3}", x_title=x_title,

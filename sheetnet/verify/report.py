@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..grid import counted, ordinal
 from ..math.network import shape
 
 # numpy.isclose's test, |found − expected| ≤ atol + rtol·|expected|. LibreOffice stores 15
@@ -144,8 +145,8 @@ class Report:
         }
 
     def text(self, most: int = 12) -> str:
-        rows = "" if self.every == 1 else f", one row for every {self.every:,}th and the last one"
-        lines = [f"sheet {self.sheet!r}: {self.shape} network, {self.iterations:,} iterations (rows "
+        rows = "" if self.every == 1 else f", one row for every {ordinal(self.every)} and the last one"
+        lines = [f"sheet {self.sheet!r}: {self.shape} network, {counted(self.iterations, 'iteration')} (rows "
                  f"{self.first_row}-{self.last_row}{rows}), learning rate {self.learning_rate:g} in "
                  f"{self.learning_rate_cell}: " + ("OK" if self.ok else "FAILS")]
         if not self.formulas:
