@@ -373,6 +373,18 @@ def test_verify_fails_a_data_sheet_the_batch_sheet_does_not_show(tmp_path, capsy
                                        "a0 of sample 2 must be a finite number, not 'zero'\n")
 
 
+def test_a_values_only_batch_sheet_keeps_its_own_samples(tmp_path):
+    """A --log-every sheet refers to no data sheet: the workbook's Data sheet, edited, is not its samples."""
+    openpyxl = pytest.importorskip("openpyxl")
+    path, trained, edited = tmp_path / "xor.xlsx", tmp_path / "trained.xlsx", tmp_path / "edited.xlsx"
+    assert cli.main(["template", str(path), "--data", "xor", "--batch", "-n", "3"]) == 0
+    assert cli.main(["train", str(path), "-n", "5", "--log-every", "2", "-o", str(trained)]) == 0
+    book = openpyxl.load_workbook(trained)
+    book["Data"]["D5"] = 1
+    book.save(edited)
+    assert sheetnet.check(edited, "Sheet1 trained").ok
+
+
 def test_a_batch_sheet_saved_without_cached_values_reads_its_samples_on_the_data_sheet(tmp_path):
     """openpyxl saves formulas without their values: the first row's references to the samples
     read as 0 (train refused, 'a1 is 1.0 here but 0.0 in AF8', of an empty AF8); the data sheet

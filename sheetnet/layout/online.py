@@ -131,8 +131,12 @@ def order(sheet: Sheet, layout: Layout, shown: list[int], rest: np.ndarray) -> n
 
 def attach(sheet: Sheet, layout: Layout, problem: Problem, data_sheets) -> tuple[Layout, Problem]:
     """The layout and problem of an online network sheet with its data sheet and order: the first
-    row's inputs and targets those of its sample. Classic sheets come back as they are."""
+    row's inputs and targets those of its sample; a batch sheet's samples as its data sheet holds
+    them (see batch.with_data_sheet). Classic sheets come back as they are."""
     if isinstance(layout, BatchLayout):
+        # A sheet of numbers only (--log-every's) refers to no data sheet: its samples are its own.
+        if sheet.cell(layout.first_row, layout.at(Kind.INPUT, 0, sample=0).col).formula is None:
+            return layout, problem
         found = data_sheets(layout.data.name).get(layout.data.name)
         return (layout, problem) if found is None else with_data_sheet(layout, problem, found)
     if not layout.online:
