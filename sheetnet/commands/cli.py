@@ -185,8 +185,8 @@ def cmd_sweep(args) -> Outcome:
     if args.json:
         return Outcome(0, json.dumps(sweep.document(swept.curves, out, net.name, swept.sheet), indent=1,
                                      ensure_ascii=False))
-    return Outcome(0, f"{net.name}: {net.shape} network, {args.iterations:,} iterations at "
-                      f"{len(swept.curves)} learning rates\n{sweep.table(swept.curves)}\nwrote {out} (the "
+    return Outcome(0, f"{net.name}: {net.shape} network, {counted(args.iterations, 'iteration')} at "
+                      f"{counted(len(swept.curves), 'learning rate')}\n{sweep.table(swept.curves)}\nwrote {out} (the "
                       f"comparison and its chart on '{swept.sheet}')")
 
 

@@ -110,7 +110,7 @@ class Shown:
         layout, problem = self.layout, self.problem
         first, last = layout.first_row, layout.first_row + max(self.rows, 1) - 1
         if isinstance(layout, BatchLayout):
-            samples = f"  batch of {layout.m:,} samples on sheet {layout.data.name!r}, one row per epoch"
+            samples = f"  batch of {counted(layout.m, 'sample')} on sheet {layout.data.name!r}, one row per epoch"
         else:
             samples = f"  inputs {numbers(problem.inputs)}, targets {numbers(problem.T)}" + (
                 "" if problem.data is None else

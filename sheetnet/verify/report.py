@@ -196,8 +196,9 @@ class Report:
             if len(self.warnings) > most:
                 lines.append(f"    ... and {len(self.warnings) - most:,} more (see --json)")
         if not self.ok:
-            lines.append(f"  {self.failing:,} cells fail: {self.formula_faults:,} with a wrong or missing formula, "
-                         f"{self.value_faults:,} whose number differs from the recomputation")
+            fail = "fails" if self.failing == 1 else "fail"
+            lines.append(f"  {counted(self.failing, 'cell')} {fail}: {self.formula_faults:,} with a wrong or missing "
+                         f"formula, {self.value_faults:,} whose number differs from the recomputation")
         return "\n".join(lines)
 
 
