@@ -38,7 +38,7 @@ from .commands.output import Run, Written, chunks
 from .commands.output import write as write_runs
 from .commands.progress import Progress
 from .errors import SheetnetError
-from .grid import Cell, Columns, Row, Sheet, address, fresh_name, sheet_name_problem
+from .grid import Cell, Columns, Row, Sheet, address, counted, fresh_name, ordinal, sheet_name_problem
 from .layout import Kind, Layout, find, networks
 from .layout.batch import BatchLayout, check_samples
 from .layout.data import NAME as DATA_NAME
@@ -191,7 +191,7 @@ class Network:
 
     def __repr__(self) -> str:
         where = f" from {self.source.name}" if self.source else ""
-        samples = "" if self.data is None else f", on {self.data.m} samples" + (", all in every row" * self.batch)
+        samples = "" if self.data is None else f", on {counted(self.data.m, 'sample')}" + (", all in every row" * self.batch)
         return f"<Network {self.name!r}{where}: {self.shape}, learning rate {self.lr:g}{samples}>"
 
 
@@ -265,8 +265,8 @@ class Trace:
         return pd.DataFrame(self.numbers, index=pd.Index(self.iterations, name="iteration"), columns=columns)
 
     def __repr__(self) -> str:
-        rows = "" if self.every == 1 else f" in {len(self):,} rows (every {self.every:,}th)"
-        return (f"<Trace {self.network.name!r}: {self.network.shape}, {self.n:,} iterations{rows}, "
+        rows = "" if self.every == 1 else f" in {counted(len(self), 'row')} (every {ordinal(self.every)})"
+        return (f"<Trace {self.network.name!r}: {self.network.shape}, {counted(self.n, 'iteration')}{rows}, "
                 f"cost {self.C[0]:.6g} -> {self.C[-1]:.6g}>")
 
 
@@ -401,9 +401,9 @@ def open(path: PathLike, sheet: str | None = None) -> Workbook:  # noqa: A001 (s
     book = formats.read(path, head=True, whole=is_data_sheet)
     try:
         found = networks(book, sheet)
-        for _, layout, _ in found:
+        for shown, layout, _ in found:
             if isinstance(layout, BatchLayout) and layout.data.name in book.names:
-                check_samples(book.sheet(layout.data.name), layout, formats.HEAD_ROWS)
+                check_samples(book.sheet(layout.data.name), layout, shown, formats.HEAD_ROWS)
     except SheetnetError as e:
         raise e.located(file=path, sheet=sheet) from None
     return Workbook(path, book, found)
@@ -486,7 +486,7 @@ def sweep(path: PathLike, network: Network, rates: Sequence[float], n: int, ever
     if not rates or not all(math.isfinite(lr) and lr > 0 for lr in rates):
         raise SheetnetError(f"the learning rates must be positive numbers, not {rates!r}")
     origin = f" from {network.source.name}, sheet {network.name}" if network.source else ""
-    note = f"Trained by sheetnet sweep{origin}: {n} iterations, " + _rows_note(n, every) + "."
+    note = f"Trained by sheetnet sweep{origin}: {counted(n, 'iteration')}, " + _rows_note(n, every) + "."
     try:
         curves, sheet = sweeping.sweep(path, network.name, network.layout(), network.problem, rates, n, every,
                                        note, progress)
@@ -544,7 +544,7 @@ def _run(item: Network | Trace, name: str, n: int | None, every: int, note: str 
 
 
 def _iterations_note(first: int, n: int) -> str:
-    return f"{n} iterations" if first == 1 else f"iterations {first:,} to {first + n - 1:,}"
+    return counted(n, "iteration") if first == 1 else f"iterations {first:,} to {first + n - 1:,}"
 
 
 # The end of the note train writes in A1 of a resumed sheet (see _run): what follows the file and
@@ -565,7 +565,7 @@ def _noted_first(note) -> int:
 def _rows_note(n: int, every: int, first: int = 1) -> str:
     if every == 1:
         return "one per row"
-    return (f"one row for every {every:,}th (iterations {first:,}, {first + every:,}, {first + 2 * every:,}, ... "
+    return (f"one row for every {ordinal(every)} (iterations {first:,}, {first + every:,}, {first + 2 * every:,}, ... "
             f"and {first + n - 1:,}), numbers only since formulas would chain rows that are not neighbours")
 
 

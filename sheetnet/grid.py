@@ -136,6 +136,25 @@ def address(row: int, col: int) -> str:
 _ADDRESS = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
 
 
+def counted(n: int, noun: str) -> str:
+    """n things as the reports say it: '1 sample', '1,100 samples'."""
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
+def ordinal(n: int) -> str:
+    """'2nd', '3rd', '11th', '21st', '1,000th'."""
+    suffix = "th" if n % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n:,}{suffix}"
+
+
+def plain(value) -> str:
+    """A cell's value as a message quotes it: a whole number as one (sample 3, not 3.0, which is
+    how a file stores it), anything else as its repr."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return repr(value)
+
+
 def parse_address(text: str) -> tuple[int, int]:
     """'D9' or '$D$9' -> (9, 4)."""
     m = _ADDRESS.fullmatch(text)

@@ -261,6 +261,33 @@ def test_a_network_from_arrays_is_checked(arguments, message):
         sheetnet.Network(**given)
 
 
+def test_a_negative_seed_is_bad_input_not_numpys_valueerror():
+    with pytest.raises(sheetnet.SheetnetError, match="a seed is a whole number from 0, not -1"):
+        sheetnet.Dataset.shuffled([[0, 1], [1, 0]], [[1], [1]], -1)
+    with pytest.raises(sheetnet.SheetnetError, match="a seed is a whole number from 0, not -2"):
+        sheetnet.Network.fresh((2, 2, 1), seed=-2)
+
+
+def test_counts_and_ordinals_read_as_english():
+    """'1 iterations', 'every 2th' and '1100 samples' were printed; now '1 iteration', 'every 2nd', '1,100'."""
+    from sheetnet.grid import counted, ordinal
+
+    assert [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 101, 111, 1000)] == \
+        ["1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "23rd", "101st", "111th", "1,000th"]
+    assert (counted(1, "sample"), counted(1100, "sample")) == ("1 sample", "1,100 samples")
+    net = sheetnet.Network.fresh()
+    assert repr(net.train(1)) == "<Trace 'Sheet1': 2-2-2, 1 iteration, cost 0.0605717 -> 0.0605717>"
+    assert ", 1,200 iterations in 401 rows (every 3rd)," in repr(net.train(1200, every=3))
+    data = sheetnet.Dataset(np.zeros((1100, 2)), np.zeros((1100, 1)))
+    assert repr(sheetnet.Network.fresh(data=data)).endswith(", on 1,100 samples>")
+
+
+def test_a_notes_rows_are_named_by_ordinals(tmp_path):
+    sheetnet.write(tmp_path / "t.ods", sheetnet.Network.fresh(), 21, every=2)
+    note = formats.read(tmp_path / "t.ods").sheets[0].value(1, 1)
+    assert "21 iterations, one row for every 2nd (iterations 1, 3, 5, ... and 21)" in note
+
+
 def test_a_network_from_arrays_trains_as_from_a_sheet(folder):
     read = sheetnet.open(folder / "net.ods")["Sheet1"]
     made = sheetnet.Network(W=read.W, inputs=[0.1, 0.9], T=[0.3, 0.4], lr=0.5)  # read.W has the leading None

@@ -347,3 +347,54 @@ def test_train_refuses_a_data_sheet_the_batch_sheet_does_not_show(tmp_path, caps
         "edited.xlsx, sheet 'Data', cell C4: sample 3's a1 is 0.25 here but 0.0 in AY8 of the batch sheet, which "
         "refers to it: recalculate the workbook before training")
     assert not (tmp_path / "out.xlsx").exists()
+
+
+def test_verify_fails_a_data_sheet_the_batch_sheet_does_not_show(tmp_path, capsys):
+    """The same edit fails verify (it passed: the samples were read from the cached first row,
+    which agrees with itself), naming the data sheet's cell; text in a sample cell is bad input."""
+    from test_verify import _edit_xlsx
+
+    path, edited = tmp_path / "xor.xlsx", tmp_path / "edited.xlsx"
+    assert cli.main(["template", str(path), "--data", "xor", "--batch", "-n", "3"]) == 0
+    _edit_xlsx(path, edited, "D5", value="1.0")  # sample 4's T0
+    report = sheetnet.check(edited)["Sheet1"]
+    assert not report.ok and report.first.cell == "BY8"
+    assert report.first.problem == ("a copy of D5 on sheet 'Data', which holds 1.0: the workbook was not "
+                                    "recalculated since that cell changed")
+    assert (report.first.expected, report.first.found) == (1.0, 0.0)
+    assert cli.main(["verify", str(edited)]) == 1
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.load_workbook(path)
+    book["Data"]["B3"] = "zero"
+    book.save(tmp_path / "text.xlsx")
+    capsys.readouterr()
+    assert cli.main(["verify", str(tmp_path / "text.xlsx")]) == 2
+    assert capsys.readouterr().err == ("sheetnet: error: " + str(tmp_path / "text.xlsx") + ", sheet 'Data', cell B3: "
+                                       "a0 of sample 2 must be a finite number, not 'zero'\n")
+
+
+def test_a_values_only_batch_sheet_keeps_its_own_samples(tmp_path):
+    """A --log-every sheet refers to no data sheet: the workbook's Data sheet, edited, is not its samples."""
+    openpyxl = pytest.importorskip("openpyxl")
+    path, trained, edited = tmp_path / "xor.xlsx", tmp_path / "trained.xlsx", tmp_path / "edited.xlsx"
+    assert cli.main(["template", str(path), "--data", "xor", "--batch", "-n", "3"]) == 0
+    assert cli.main(["train", str(path), "-n", "5", "--log-every", "2", "-o", str(trained)]) == 0
+    book = openpyxl.load_workbook(trained)
+    book["Data"]["D5"] = 1
+    book.save(edited)
+    assert sheetnet.check(edited, "Sheet1 trained").ok
+
+
+def test_a_batch_sheet_saved_without_cached_values_reads_its_samples_on_the_data_sheet(tmp_path):
+    """openpyxl saves formulas without their values: the first row's references to the samples
+    read as 0 (train refused, 'a1 is 1.0 here but 0.0 in AF8', of an empty AF8); the data sheet
+    they refer to holds the samples, as an online sheet's samples are read."""
+    openpyxl = pytest.importorskip("openpyxl")
+    path, resaved = tmp_path / "xor.xlsx", tmp_path / "resaved.xlsx"
+    assert cli.main(["template", str(path), "--data", "xor", "--batch", "-n", "3"]) == 0
+    openpyxl.load_workbook(path).save(resaved)
+    net = sheetnet.open(resaved)["Sheet1"]
+    assert np.array_equal(net.data.X, XOR.X) and np.array_equal(net.data.T, XOR.T)
+    # openpyxl writes the weights back to within an ulp
+    assert np.allclose(net.train(3).numbers, sheetnet.open(path)["Sheet1"].train(3).numbers, rtol=1e-12, atol=0)
+    assert sheetnet.check(resaved).ok

@@ -108,12 +108,33 @@ def test_help(command):
     (["train", "{orig}", "-o", "x.pdf"], "unsupported file type '.pdf'"),
     (["train", "{orig}", "-o", "{orig}"], "is the input file"),
     (["template", "x.ods", "--layers", "3"], "at least two layers"),
+    (["template", "x.ods", "--data", "xor", "--shuffle", "-1"], "--shuffle: must be at least 0, not -1"),
+    (["template", "x.ods", "--seed", "-1"], "--seed: must be at least 0, not -1"),
 ])
 def test_bad_input_gets_one_line_and_exit_2(tmp_path, original, args, message):
     result = sheetnet(*[a.format(orig=original) for a in args], cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and message in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "x.ods").exists() and list(tmp_path.iterdir()) == []
+
+
+def test_template_counts_in_english(tmp_path):
+    """It said '1 iteration(s)' and '1 epoch(s)'."""
+    assert "a 2-2-2 network, 1 iteration, cost 0.0605717" in ok("template", tmp_path / "a.ods").stdout
+    assert "on 4 samples, 1 epoch, epoch cost" in ok("template", tmp_path / "b.ods", "--data", "xor", "--batch").stdout
+
+
+def test_one_failing_cell_and_one_learning_rate_are_counted_in_english(tmp_path):
+    """verify said '1 cells fail', sweep '1 learning rates'."""
+    from test_verify import _edit_xlsx
+
+    ok("template", tmp_path / "a.xlsx", "-n", "3")
+    _edit_xlsx(tmp_path / "a.xlsx", tmp_path / "b.xlsx", "AA10", value="0.25")  # the last row's cost, used by none
+    result = sheetnet("verify", tmp_path / "b.xlsx")
+    assert result.returncode == 1 and "\n  1 cell fails: 0 with a wrong or missing formula, 1 whose number differs" \
+        in result.stdout, result.stdout
+    swept = ok("sweep", tmp_path / "a.xlsx", "--lr", "0.5", "-n", "1100", "-o", tmp_path / "s.xlsx").stdout
+    assert "Sheet1: 2-2-2 network, 1,100 iterations at 1 learning rate\n" in swept
 
 
 def test_existing_output_needs_force(tmp_path, original):

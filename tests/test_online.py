@@ -211,7 +211,7 @@ def test_template_with_data_writes_one_epoch_that_train_trains_on(tmp_path):
     src = tmp_path / "xor.ods"
     made = sheetnet_cli("template", src, "--data", "xor", "--shuffle", "5", "--seed", "1")
     assert made.returncode == 0, made.stderr
-    assert "2-2-1 network on 4 samples, 4 iteration(s)" in made.stdout
+    assert "2-2-1 network on 4 samples, 4 iterations" in made.stdout
     [(sheet, layout, problem)] = networks(formats.read(src))
     np.testing.assert_array_equal(problem.data.order, Dataset.shuffled(XOR.X, XOR.T, 5).order)
     out = tmp_path / "trained.xlsx"
@@ -242,7 +242,7 @@ def test_template_from_a_csv_file_and_its_errors(tmp_path):
         bad.write_text(text)
         result = sheetnet_cli("template", tmp_path / "y.ods", "--data", bad, "--force")
         assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1, result.stderr
-        assert "bad.csv" in result.stderr and (cell is None or cell in result.stderr), result.stderr
+        assert f"bad.csv{'' if cell is None else ', ' + cell}: " in result.stderr, result.stderr
         assert not (tmp_path / "y.ods").exists()
 
 
@@ -325,7 +325,7 @@ SIXTH = Dataset.shuffled(XOR.X, XOR.T, 3).samples(6) + 1  # the sample of row 13
     ("V10", "U8:", "U$8:", "a range mixing relative and absolute ends is not supported"),
     ("V11", "U8:", "U9:", "the epoch cost is the mean of the cost of the last 4 row(s), U8:U11"),
     ("V12", "U9:", "U8:", "the epoch cost is the mean of the cost of the last 4 row(s), U9:U12"),
-    ("B13", f"<v>{SIXTH}</v>", f"<v>{SIXTH % 4 + 1}</v>", f"shows sample {SIXTH % 4 + 1}.0; iteration 6 uses sample {SIXTH}"),
+    ("B13", f"<v>{SIXTH}</v>", f"<v>{SIXTH % 4 + 1}</v>", f"shows sample {SIXTH % 4 + 1}; iteration 6 uses sample {SIXTH}"),
 ])
 def test_verify_names_a_row_that_trains_on_the_wrong_sample(tmp_path, cell, old, new, words):
     result = sheetnet_cli("verify", _rewritten(tmp_path, cell, old, new))
@@ -575,3 +575,19 @@ def test_a_sample_edited_in_the_file_moves_every_row_in_libreoffice(tmp_path):
     for k in range(40):
         for j, x in enumerate(expected.numbers[k]):
             assert close(theirs.value(8 + k, 2 + j), x), (8 + k, 2 + j, theirs.value(8 + k, 2 + j), x)
+
+
+@pytest.mark.parametrize("cell, value, message", [
+    ("A3", "3.0", "cell A3: expected sample number 2 here, not 3: the samples are numbered"),
+    ("F3", "1.0", "cell F3: the order of an epoch names each of the samples 1 to 4 once, not 1 here"),
+])
+def test_a_data_sheets_wrong_sample_number_is_named_as_a_whole_number(tmp_path, cell, value, message):
+    """The file stores whole numbers as 3.0; a message names sample 3 (it said 'not 3.0')."""
+    from test_verify import _edit_xlsx
+
+    path, edited = tmp_path / "xor.xlsx", tmp_path / "edited.xlsx"
+    made = sheetnet_cli("template", path, "--data", "xor")
+    assert made.returncode == 0, made.stderr
+    _edit_xlsx(path, edited, cell, value=value)  # the Data sheet is the first
+    result = sheetnet_cli("train", edited, "-n", "2", "-o", tmp_path / "out.xlsx")
+    assert result.returncode == 2 and f"edited.xlsx, sheet 'Data', {message}" in result.stderr, result.stderr

@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import api, explain, formats, verify
 from ..errors import SheetnetError
-from ..grid import sheet_name_problem
+from ..grid import counted, sheet_name_problem
 from ..layout.sheets import each_network
 from ..math.data import BUILT_IN, from_csv
 from . import report, sweep
@@ -44,14 +44,23 @@ def _sheet_name(text: str) -> str:
     return text
 
 
-def _positive_int(text: str) -> int:
+def _whole_number(text: str, least: int) -> int:
     try:
         n = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {n}")
+    if n < least:
+        raise argparse.ArgumentTypeError(f"must be at least {least}, not {n}")
     return n
+
+
+def _positive_int(text: str) -> int:
+    return _whole_number(text, 1)
+
+
+def _seed(text: str) -> int:
+    """A random seed: numpy takes none below 0."""
+    return _whole_number(text, 0)
 
 
 def _default_output(path: Path, ending: str = "_trained") -> Path:
@@ -148,9 +157,9 @@ def cmd_template(args) -> Outcome:
                       note=f"Change {change} weights or learning rate in the first data row, "
                            "then run: sheetnet train THIS_FILE -n 1000 -o trained.ods")
     [written] = saved.written
-    on = "" if data is None else f" on {data.m} samples"
-    what = "epoch(s), epoch cost" if args.batch else "iteration(s), cost"
-    return Outcome(0, f"wrote {out}: a {net.shape} network{on}, {n} {what} {written.first_cost:.6g}")
+    on = "" if data is None else f" on {counted(data.m, 'sample')}"
+    what = f"{counted(n, 'epoch')}, epoch cost" if args.batch else f"{counted(n, 'iteration')}, cost"
+    return Outcome(0, f"wrote {out}: a {net.shape} network{on}, {what} {written.first_cost:.6g}")
 
 
 def _dataset(name: str, shuffle: int | None) -> api.Dataset:
@@ -176,8 +185,8 @@ def cmd_sweep(args) -> Outcome:
     if args.json:
         return Outcome(0, json.dumps(sweep.document(swept.curves, out, net.name, swept.sheet), indent=1,
                                      ensure_ascii=False))
-    return Outcome(0, f"{net.name}: {net.shape} network, {args.iterations:,} iterations at "
-                      f"{len(swept.curves)} learning rates\n{sweep.table(swept.curves)}\nwrote {out} (the "
+    return Outcome(0, f"{net.name}: {net.shape} network, {counted(args.iterations, 'iteration')} at "
+                      f"{counted(len(swept.curves), 'learning rate')}\n{sweep.table(swept.curves)}\nwrote {out} (the "
                       f"comparison and its chart on '{swept.sheet}')")
 
 
@@ -218,12 +227,12 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--data", metavar="FILE.csv|xor",
                    help="train on samples, one per row: a .csv file (a header line a0 a1 ... T0 T1 ..., then one "
                         "sample per line) or the built-in xor; they go on a data sheet that the rows refer to")
-    m.add_argument("--shuffle", type=int, metavar="SEED",
+    m.add_argument("--shuffle", type=_seed, metavar="SEED",
                    help="take the samples in an order shuffled by SEED, the same every epoch (default: in turn)")
     m.add_argument("--batch", action="store_true",
                    help="with --data: one row per epoch, every sample's pass side by side, the update by the mean "
                         "of their change matrices (no --shuffle: the order does not matter)")
-    m.add_argument("--seed", type=int, help="random seed for the weights, inputs and targets")
+    m.add_argument("--seed", type=_seed, help="random seed for the weights, inputs and targets")
     m.add_argument("-n", "--iterations", type=_positive_int, metavar="N",
                    help="iterations to lay out as rows (default 1: just the initial state; with --data one epoch, "
                         "a row with --batch)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..grid import Sheet, address
+from ..grid import Sheet, address, counted
 from ..layout import Kind, Layout
 from ..layout.batch import BatchLayout
 from ..math.network import Problem, forward, shape
@@ -42,12 +42,12 @@ def trained(written) -> str:
     problem = run.problem
     L = run.layout.L
     batch = isinstance(run.layout, BatchLayout)  # a row per epoch
-    unit = "epochs" if batch else "iterations"
-    iterations = f"{run.n:,} {unit}" if run.first == 1 else f"{unit} {run.first:,} to {run.first + run.n - 1:,}"
+    unit = "epoch" if batch else "iteration"
+    iterations = counted(run.n, unit) if run.first == 1 else f"{unit}s {run.first:,} to {run.first + run.n - 1:,}"
     head = f"{run.name}: {shape(run.layout.sizes)} network, {iterations}, learning rate {number(problem.network.lr)}"
     if run.layout.data is not None:
         data = run.layout.data
-        head += f", on the {data.data.m:,} samples of sheet '{data.name}'" + (", all of them in every epoch" * batch)
+        head += f", on the {counted(data.data.m, 'sample')} of sheet '{data.name}'" + (", all of them in every epoch" * batch)
         cost = f"  epoch cost  {number(written.first_cost)} -> {number(written.last_cost)}" if batch else \
             (f"  cost     {number(written.first_cost)} -> {number(written.last_cost)} "
              f"(epoch cost, the mean of the last {data.data.m:,}: {number(float(last.epoch))})")
@@ -110,7 +110,7 @@ class Shown:
         layout, problem = self.layout, self.problem
         first, last = layout.first_row, layout.first_row + max(self.rows, 1) - 1
         if isinstance(layout, BatchLayout):
-            samples = f"  batch of {layout.m:,} samples on sheet {layout.data.name!r}, one row per epoch"
+            samples = f"  batch of {counted(layout.m, 'sample')} on sheet {layout.data.name!r}, one row per epoch"
         else:
             samples = f"  inputs {numbers(problem.inputs)}, targets {numbers(problem.T)}" + (
                 "" if problem.data is None else

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from ..errors import SheetnetError
 from ..formula import FormulaError, parse
-from ..grid import EMPTY, Cell, Sheet, address, column_letters
+from ..grid import EMPTY, Cell, Sheet, address, column_letters, ordinal
 from ..layout import Column, Kind, Layout
 from ..math.network import Problem, history
 from ..verify import Fault, Report
@@ -149,7 +149,7 @@ def _network_cell(held: Held, layout: Layout, problem: Problem, report: Report, 
     if rule is not None and not (c.kind == Kind.WEIGHT and every > 1):
         worked = rule.worked(lambda t: held.number(t.cell))
     elif rule is not None:
-        remarks += ((f"this sheet shows every {every:,}th iteration: the row above is {every:,} updates earlier, "
+        remarks += ((f"this sheet shows every {ordinal(every)} iteration: the row above is {every:,} updates earlier, "
                      "so the note's update cannot be worked out from its numbers",),)
     explained_chain, chain_about = None, ""
     if c.kind in (Kind.DELTA, Kind.CHANGE, Kind.WEIGHT):
@@ -182,7 +182,7 @@ def _online(held: Held, layout: Layout, c: Column, row: int) -> tuple | None:
         return ((f"the sample this row trains on: row {data.row(0)} onwards of sheet '{data.name}' holds samples "
                  f"1 to {m}; the rows take them in one order, the same every epoch of {m} rows",),)
     if c.kind == Kind.EPOCH:
-        return ((f"the mean of the cost column over the last {m} rows (over the rows so far before the {m}th): "
+        return ((f"the mean of the cost column over the last {m} rows (over the rows so far before the {ordinal(m)}): "
                  "the cost of a whole epoch, where each row's cost is that of its own sample",),)
     if c.kind not in (Kind.INPUT, Kind.TARGET):
         return None

@@ -18,6 +18,7 @@ an input's (a0) there.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
 
@@ -291,11 +292,43 @@ def find(sheet: Sheet, label_row: int, lr_col: int, first_col: int) -> tuple[Bat
     return BatchLayout(sizes, data, **placed), Problem(Network(W, lr), X[0], T[0], data.data)
 
 
-def check_samples(sheet: Sheet, layout: BatchLayout, rows: int | None = None) -> None:
-    """Refuse a batch sheet whose first row does not show the samples of the data sheet it refers
-    to, `sheet` (saved by a program that does not recalculate, say): its training would start from
-    samples other than those its formulas name. rows: how many rows of the data sheet were read,
-    if not all (a data sheet cut there holds more samples than read)."""
+def with_data_sheet(layout: BatchLayout, problem: Problem, sheet: Sheet) -> tuple[BatchLayout, Problem]:
+    """The layout and problem with the samples of the data sheet `sheet` the batch sheet refers to,
+    read there, as an online sheet's are: the first row's cached copies may be stale (a program
+    that does not recalculate) or missing (saved without values, where they would read as 0).
+    A data sheet that is not where the references point, or holds other samples, is left as it
+    is: check_samples says what is wrong with it."""
+    from . import data as data_sheets
+
+    d, found = layout.data, data_sheets.read(sheet)
+    if (found.label_row, found.sample_col) != (d.label_row, d.sample_col) or \
+            (found.data.X.shape, found.data.T.shape) != (d.data.X.shape, d.data.T.shape):
+        return layout, problem
+    data = Dataset(found.data.X, found.data.T)  # a batch sheet takes every sample in each row: no order
+    return (dataclasses.replace(layout, data=dataclasses.replace(d, data=data)),
+            Problem(problem.network, data.X[0], data.T[0], data))
+
+
+def stale_samples(shown: Sheet, layout: BatchLayout, found: DataSheet):
+    """(data-sheet cell, sample s, 'a' or 'T', k, its number there, the batch sheet's cell, its
+    cached copy) for each input or target of the data sheet `found` whose copy in the batch sheet
+    `shown`'s first row is cached and another number (a cell saved without a value says nothing)."""
+    for s in range(found.data.m):
+        for what, theirs, col in (("a", found.data.X, found.input_col), ("T", found.data.T, found.target_col)):
+            for k, value in enumerate(theirs[s].tolist()):
+                at = layout.at(Kind.INPUT if what == "a" else Kind.TARGET, 0 if what == "a" else layout.L, k,
+                               sample=s)
+                cached = shown.value(layout.first_row, at.col)
+                if isinstance(cached, (int, float)) and not isinstance(cached, bool) and cached != value:
+                    yield (address(found.row(s), col(k)), s, what, k, value, address(layout.first_row, at.col),
+                           float(cached))
+
+
+def check_samples(sheet: Sheet, layout: BatchLayout, shown: Sheet, rows: int | None = None) -> None:
+    """Refuse a batch sheet, `shown`, whose first row does not show the samples of the data sheet
+    it refers to, `sheet` (saved by a program that does not recalculate, say): its training would
+    start from samples other than those its formulas name. rows: how many rows of the data sheet
+    were read, if not all (a data sheet cut there holds more samples than read)."""
     from . import data as data_sheets
 
     d, found = layout.data, data_sheets.read(sheet)
@@ -307,18 +340,10 @@ def check_samples(sheet: Sheet, layout: BatchLayout, rows: int | None = None) ->
     if found.data.m > d.data.m or found.data.m < d.data.m and not cut:
         raise SheetnetError(f"holds {found.data.m:,} samples where the batch sheet has a group for each of "
                             f"{d.data.m:,}", **where)
-    for s in range(found.data.m):
-        for what, ours, theirs, col in (("a", d.data.X, found.data.X, found.input_col),
-                                        ("T", d.data.T, found.data.T, found.target_col)):
-            differ = np.flatnonzero(ours[s] != theirs[s])
-            if len(differ):
-                k = int(differ[0])
-                shown = layout.at(Kind.INPUT if what == "a" else Kind.TARGET, 0 if what == "a" else layout.L, k,
-                                  sample=s)
-                raise SheetnetError(f"sample {s + 1}'s {what}{k} is {float(theirs[s][k])!r} here but "
-                                    f"{float(ours[s][k])!r} in {address(layout.first_row, shown.col)} of the batch "
-                                    f"sheet, which refers to it: recalculate the workbook before training",
-                                    sheet=sheet.name, cell=address(found.row(s), col(k)))
+    for cell, s, what, k, value, copy, cached in stale_samples(shown, layout, found):
+        raise SheetnetError(f"sample {s + 1}'s {what}{k} is {value!r} here but {cached!r} in {copy} of the batch "
+                            f"sheet, which refers to it: recalculate the workbook before training",
+                            sheet=sheet.name, cell=cell)
 
 
 def _data_sheet(sheet: Sheet, probe: BatchLayout, data: Dataset) -> DataSheet:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from ..expression import Ref
 from ..formats.styles import Chart, Series
+from ..grid import ordinal
 from ..math.network import count_logged
 from . import Kind
 from .look import cost_range
@@ -52,7 +53,7 @@ def write(w, name: str, source: str, curves: list, runs: list, n: int, fractions
         formulas = [None, layout.lr_ref(curve.sheet), None, None, cost(first_row), cost(last_row)]
         rows.append((values, [None] * 4 + ["scientific"] * 2, formulas))
         series.append(Series(curve.sheet, cost_range(layout, curve.rows, kind), curve.name, (name, f"A{r}")))
-    x_title = "Iteration" if runs[0].every == 1 else f"Row (one for every {runs[0].every:,}th iteration)"
+    x_title = "Iteration" if runs[0].every == 1 else f"Row (one for every {ordinal(runs[0].every)} iteration)"
     layout = runs[0].layout
     # A dataset's epoch cost is a mean of its samples' costs: the bounds take every sample's targets.
     bounds = log_bounds(min(c.lowest for c in curves), layout.data.data.T if epoch else runs[0].problem.T)

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..errors import SheetnetError
 from ..expression import Ref
-from ..grid import Row, Sheet, address
+from ..grid import Row, Sheet, address, plain
 from ..math.data import Dataset, labels, split_labels
 
 SAMPLE = "Sample"
@@ -104,7 +104,7 @@ def read(sheet: Sheet) -> DataSheet:
     while sheet.value(r, sample_col) is not None:
         number = sheet.value(r, sample_col)
         if number != len(rows) + 1 or isinstance(number, bool):
-            raise SheetnetError(f"expected sample number {len(rows) + 1} here, not {number!r}: the samples are "
+            raise SheetnetError(f"expected sample number {len(rows) + 1} here, not {plain(number)}: the samples are "
                                 "numbered 1, 2, ... from the first row below the labels", sheet=sheet.name,
                                 cell=address(r, sample_col))
         rows.append([_number(sheet, r, sample_col + 1 + k, label, len(rows) + 1) for k, label in enumerate(labels(n0, nL))])
@@ -127,7 +127,7 @@ def read(sheet: Sheet) -> DataSheet:
     for p, s in enumerate(order):
         if isinstance(s, bool) or not isinstance(s, (int, float)) or s not in range(1, len(rows) + 1) \
                 or s in order[:p]:
-            raise SheetnetError(f"the order of an epoch names each of the samples 1 to {len(rows)} once, not {s!r} "
+            raise SheetnetError(f"the order of an epoch names each of the samples 1 to {len(rows)} once, not {plain(s)} "
                                 "here", sheet=sheet.name, cell=address(label_row + 1 + p, found.order_col))
     return DataSheet(sheet.name, Dataset(data[:, :n0], data[:, n0:], [int(s) - 1 for s in order]), label_row,
                      sample_col, ordered=True)

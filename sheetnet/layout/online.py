@@ -18,11 +18,12 @@ import numpy as np
 
 from ..errors import SheetnetError
 from ..formula import FormulaError, parse
-from ..grid import Sheet, address
+from ..grid import Sheet, address, plain
 from ..math.data import Dataset, split_labels
 from ..math.network import Problem, shape
 from . import Kind, Layout, find_label_row
 from . import data as datasheet
+from .batch import BatchLayout, with_data_sheet
 
 # Why a values-only sheet's rows that may show every K-th iteration cannot be checked or resumed
 # without its data sheet's Order column (resume and verify say it).
@@ -113,7 +114,7 @@ def samples_shown(sheet: Sheet, layout: Layout, m: int) -> list[int]:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
                 or value != int(value) or not 1 <= value <= m:
             raise SheetnetError(f"the sample column holds sample numbers, 1 to {m} (the data sheet's samples), "
-                                f"not {value!r}", sheet=sheet.name, cell=address(r, col))
+                                f"not {plain(value)}", sheet=sheet.name, cell=address(r, col))
         shown.append(int(value))
     return shown
 
@@ -135,7 +136,14 @@ def order(sheet: Sheet, layout: Layout, shown: list[int], rest: np.ndarray) -> n
 
 def attach(sheet: Sheet, layout: Layout, problem: Problem, data_sheets) -> tuple[Layout, Problem]:
     """The layout and problem of an online network sheet with its data sheet and order: the first
-    row's inputs and targets those of its sample. Classic sheets come back as they are."""
+    row's inputs and targets those of its sample; a batch sheet's samples as its data sheet holds
+    them (see batch.with_data_sheet). Classic sheets come back as they are."""
+    if isinstance(layout, BatchLayout):
+        # A sheet of numbers only (--log-every's) refers to no data sheet: its samples are its own.
+        if sheet.cell(layout.first_row, layout.at(Kind.INPUT, 0, sample=0).col).formula is None:
+            return layout, problem
+        found = data_sheets(layout.data.name).get(layout.data.name)
+        return (layout, problem) if found is None else with_data_sheet(layout, problem, found)
     if not layout.online:
         return layout, problem
     data = choose(sheet, layout, data_sheets)

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..expression import Ref
 from ..formats.styles import Chart, Series
-from ..grid import address
+from ..grid import address, ordinal
 from ..math.network import count_logged, forward, shape
 from . import Kind, activation
 from .look import cost_range
@@ -60,7 +60,7 @@ def write(w, written, name: str) -> None:
         put(r, 2, value, formula, style)
     if run.first > 1 or run.every > 1:
         shown = f"iterations {run.first:,} to {run.first + run.n - 1:,}" if run.first > 1 else ""
-        every = f"one row for every {run.every:,}th" if run.every > 1 else ""
+        every = f"one row for every {ordinal(run.every)}" if run.every > 1 else ""
         put(5, 3, f"({', '.join(filter(None, (shown, every)))})")
     if layout.online:
         put(9, 1, "Epoch cost, final", style="caption")

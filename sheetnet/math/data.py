@@ -22,6 +22,13 @@ from ..errors import SheetnetError
 MAX_SAMPLES = 1_000_000  # a data sheet's rows; a sheet holds 1,048,576
 
 
+def seeded(seed: int | None) -> np.random.Generator:
+    """The random numbers a seed fixes (fresh ones for None); numpy takes no negative seed."""
+    if seed is not None and seed < 0:
+        raise SheetnetError(f"a seed is a whole number from 0, not {seed}")
+    return np.random.default_rng(seed)
+
+
 @dataclass(frozen=True, eq=False)
 class Dataset:
     """m samples: X has shape (m, n0), T shape (m, nL); order is the epoch's order of the samples,
@@ -52,7 +59,7 @@ class Dataset:
         """The samples in the order a seed fixes (in turn for seed None)."""
         if seed is None:
             return cls(X, T)
-        return cls(X, T, np.random.default_rng(seed).permutation(len(np.atleast_2d(X))), seed)
+        return cls(X, T, seeded(seed).permutation(len(np.atleast_2d(X))), seed)
 
     @classmethod
     def from_csv(cls, path) -> Dataset:
@@ -135,13 +142,13 @@ def from_csv(path) -> Dataset:
     if not lines:
         raise SheetnetError("holds no header line (a0, a1, ..., T0, T1, ...)", file=path)
     header = lines[0]
-    n0, nL = split_labels(header, lambda k: {"file": path, "cell": f"line 1, column {k + 1}"})
+    n0, nL = split_labels(header, lambda k: {"file": path, "at": f"line 1, column {k + 1}"})
     rows = []
     for number, line in enumerate(lines[1:], 2):
         if len(line) != n0 + nL:
             raise SheetnetError(f"holds {len(line)} values where the header names {n0 + nL}", file=path,
-                                cell=f"line {number}")
-        rows.append([_number(text, lambda k=k: {"file": path, "cell": f"line {number}, column {k + 1}"})
+                                at=f"line {number}")
+        rows.append([_number(text, lambda k=k: {"file": path, "at": f"line {number}, column {k + 1}"})
                      for k, text in enumerate(line)])
     if not rows:
         raise SheetnetError("holds no sample below its header line", file=path)

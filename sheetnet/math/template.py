@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .data import seeded
 from .network import Network, Problem
 
 # The first data row of the original workbook's Sheet1 (LAYOUT.md).
@@ -24,7 +25,7 @@ ORIGINAL_1_1_1 = Problem(
 
 def random_problem(sizes, seed: int | None = None, lr: float = 0.5) -> Problem:
     """Inputs in [0, 1), targets in [0.1, 0.9), weights in [-1, 1): a network sigmoids can learn."""
-    rng = np.random.default_rng(seed)
+    rng = seeded(seed)
     W = [None] + [rng.uniform(-1, 1, size=(sizes[l], sizes[l - 1] + 1)) for l in range(1, len(sizes))]
     return Problem(Network(W, lr), inputs=rng.uniform(0, 1, sizes[0]), T=rng.uniform(0.1, 0.9, sizes[-1]))
 

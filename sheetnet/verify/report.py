@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..grid import counted, ordinal
 from ..math.network import shape
 
 # numpy.isclose's test, |found − expected| ≤ atol + rtol·|expected|. LibreOffice stores 15
@@ -144,8 +145,8 @@ class Report:
         }
 
     def text(self, most: int = 12) -> str:
-        rows = "" if self.every == 1 else f", one row for every {self.every:,}th and the last one"
-        lines = [f"sheet {self.sheet!r}: {self.shape} network, {self.iterations:,} iterations (rows "
+        rows = "" if self.every == 1 else f", one row for every {ordinal(self.every)} and the last one"
+        lines = [f"sheet {self.sheet!r}: {self.shape} network, {counted(self.iterations, 'iteration')} (rows "
                  f"{self.first_row}-{self.last_row}{rows}), learning rate {self.learning_rate:g} in "
                  f"{self.learning_rate_cell}: " + ("OK" if self.ok else "FAILS")]
         if not self.formulas:
@@ -195,8 +196,9 @@ class Report:
             if len(self.warnings) > most:
                 lines.append(f"    ... and {len(self.warnings) - most:,} more (see --json)")
         if not self.ok:
-            lines.append(f"  {self.failing:,} cells fail: {self.formula_faults:,} with a wrong or missing formula, "
-                         f"{self.value_faults:,} whose number differs from the recomputation")
+            fail = "fails" if self.failing == 1 else "fail"
+            lines.append(f"  {counted(self.failing, 'cell')} {fail}: {self.formula_faults:,} with a wrong or missing "
+                         f"formula, {self.value_faults:,} whose number differs from the recomputation")
         return "\n".join(lines)
 
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..formats._rowformat import compile_row
 from ..formula import FormulaError, parse
-from ..grid import EMPTY, Cell, Row, address, column_letters, parse_address
+from ..grid import EMPTY, Cell, Row, address, column_letters, parse_address, plain
 from ..layout import Kind, Layout
 from ..math.network import Problem
 from .report import Fault
@@ -99,11 +99,11 @@ class Samples:
         uses = (self.order.samples(c.numbers) + 1).tolist()
         for k, r in enumerate(c.rows.tolist()):
             iteration = int(c.numbers[k])
-            shown, formulas = self.held.pop(r, (None, [None] * (len(self.cols) - 1)))
-            if shown != uses[k]:
-                self._fault(r, self.sample_col, f"shows sample {shown!r}; iteration {iteration} uses sample {uses[k]} "
+            sample, formulas = self.held.pop(r, (None, [None] * (len(self.cols) - 1)))
+            if sample != uses[k]:
+                self._fault(r, self.sample_col, f"shows sample {plain(sample)}; iteration {iteration} uses sample {uses[k]} "
                             "(the order of the first epoch, the same every epoch)", f"{Kind.SAMPLE.words}, "
-                            f"iteration {iteration}", uses[k], shown)
+                            f"iteration {iteration}", uses[k], sample)
             for col, formula in zip(self.refs, formulas):
                 if formula is not None and formula != self.written.get((uses[k] - 1, col.col)):
                     self._reference(r, col, formula, iteration, uses[k], float(c.trace[k, self.index[col.col]]))

@@ -59,9 +59,12 @@ class Chunk:
 class Window:
     """The cells and numbers of one network's sheet that a check holds (see the module)."""
 
-    def __init__(self, head: Sheet, layout: Layout, names=None):
+    def __init__(self, head: Sheet, layout: Layout, names=None, given=None):
         self.name, self.layout, self.first = head.name, layout, layout.first_row
         self.names = names  # the workbook's named cells and ranges (see formula.parse), or None
+        # {(sheet, row, col): number} of other sheets' cells known as read there (a batch sheet's
+        # samples on its data sheet): a reference to one is worth that, not its copy's cached value.
+        self.given = given or {}
         self.columns = layout.columns
         self.cols = [c.col for c in self.columns]
         self.network = tuple(self.cols)
@@ -189,7 +192,9 @@ class Window:
             out = np.full(len(rows), np.nan)
             for x in np.unique(r).tolist():  # the cells of another sheet that a first-row cell stands for
                 alias = self.aliases.get((ref.sheet, x, c))
-                if alias is not None:
+                if (ref.sheet, x, c) in self.given:
+                    out[r == x] = self.given[(ref.sheet, x, c)]
+                elif alias is not None:
                     out[r == x] = self.fetch(ref._replace(sheet=None, row=alias[1], col=alias[2], row_abs=True,
                                                           col_abs=True), rows[:1], col)[0]
             return out

@@ -8,12 +8,13 @@ from .. import formats, verify
 from ..errors import SheetnetError
 from ..grid import Sheet, address, parse_address
 from ..layout import Layout, networks
+from ..layout.batch import BatchLayout, stale_samples
 from ..layout.online import UNORDERED
 from ..math.network import Problem
 from .compare import Findings
 from .formulas import Formulas
 from .recompute import Trace
-from .report import Note, Report, Tolerance
+from .report import Fault, Note, Report, Tolerance
 from .samples import Samples
 from .sheet import MARGIN, Chunk, Window
 
@@ -52,7 +53,18 @@ class Check:
     def __init__(self, head: Sheet, layout: Layout, problem: Problem, tolerance: Tolerance = Tolerance(),
                  names=None, every: int | None = None):
         self.layout, self.problem, self.tol = layout, problem, tolerance
-        self.window = Window(head, layout, names)
+        self.stale: list[Fault] = []  # a batch sheet's first-row copies of samples its data sheet no longer holds
+        given = None
+        if isinstance(layout, BatchLayout):
+            d = layout.data
+            given = {(d.name, d.row(s), col(k)): value for values, col in ((d.data.X, d.input_col),
+                                                                           (d.data.T, d.target_col))
+                     for s, row in enumerate(values.tolist()) for k, value in enumerate(row)}
+            self.stale = [Fault(copy, f"{what}{k} of sample {s + 1}, iteration 1",
+                                f"a copy of {cell} on sheet {d.name!r}, which holds {value!r}: the workbook was "
+                                "not recalculated since that cell changed", value, cached)
+                          for cell, s, what, k, value, copy, cached in stale_samples(head, layout, d)]
+        self.window = Window(head, layout, names, given)
         self.formulas = Formulas(self.window, tolerance)
         self.findings = Findings(self.window, self.formulas, tolerance)
         self.trace = Trace(problem, layout, tolerance)
@@ -104,23 +116,27 @@ class Check:
                                           for (j, i), note in self.formulas.unchecked.items()],
             warnings=[self._note(j, i, *note) for (j, i, _), note in self.formulas.warnings.items()])
         if self.samples is not None:
-            self._add_samples(report)
+            samples = self.samples
+            counts = samples.failing, samples.formula_faults, samples.value_faults
+            self._add_faults(report, samples.faults(), counts, samples.first)
+        if self.stale:  # a stale copy of a sample: its reference is right, its number is not
+            self._add_faults(report, self.stale, (len(self.stale), 0, len(self.stale)), self.stale[0])
         return report
 
-    def _add_samples(self, report: Report) -> None:
-        """The faults of an online sheet's sample-dependent cells added to the report: a fault in
-        a cell that the comparison found too replaces its account (it says more), and the first of
-        them in the sheet's order of rows and computation is the first fault."""
-        mine = self.samples.faults()
+    def _add_faults(self, report: Report, mine: list, counts: tuple, first: Fault) -> None:
+        """Faults found apart from the comparison (an online sheet's sample-dependent cells, a batch
+        sheet's stale samples) added to the report, with their counts (failing cells, of them with a
+        wrong formula, with a wrong number): a fault in a cell that the comparison found too
+        replaces its account (it says more), and the first of them in the sheet's order of rows
+        and computation, `first`, is the first fault."""
         if not mine:
             return
         cells = {f.cell.split(":")[0] for f in mine}
         report.faults = sorted([f for f in report.faults if f.cell.split(":")[0] not in cells] + mine,
                                key=lambda f: parse_address(f.cell.split(":")[0]))
-        report.failing += self.samples.failing
-        report.formula_faults += self.samples.formula_faults
-        report.value_faults += self.samples.value_faults
-        first = self.samples.first
+        report.failing += counts[0]
+        report.formula_faults += counts[1]
+        report.value_faults += counts[2]
         if report.first is None or parse_address(first.cell) <= parse_address(report.first.cell):
             report.first = first
 
