@@ -28,7 +28,7 @@ from sheetnet import formats
 from sheetnet.commands.output import Run, write
 from sheetnet.errors import SheetnetError
 from sheetnet.expression import Ref
-from sheetnet.formats import _package, _xml, fastrows, ods, xlsx
+from sheetnet.formats import _package, _xml, _zip, fastrows, ods, xlsx
 from sheetnet.grid import Sheet, column_letters, fresh_name
 from sheetnet.layout import Layout, networks
 from sheetnet.math.network import Network, Problem, train
@@ -564,7 +564,7 @@ def test_unreadable_input(tmp_path, monkeypatch, capsys):
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied", str(source))
 
-    monkeypatch.setattr(zipfile, "ZipFile", refuse)
+    monkeypatch.setattr(_zip, "Zip", refuse)
     monkeypatch.chdir(tmp_path)
     from sheetnet.commands.cli import main
 

@@ -1,6 +1,8 @@
 """The writers' chunked, threaded deflating and their %-compiled rows."""
 
 import io
+import math
+import sys
 import threading
 import zipfile
 
@@ -10,8 +12,8 @@ from sheetnet import formats, verify
 from sheetnet.commands.output import Run, write
 from sheetnet.errors import SheetnetError
 from sheetnet.expression import Ref
-from sheetnet.formats import _deflate
-from sheetnet.formats._rowformat import Value, compile_row
+from sheetnet.formats import _deflate, _zip
+from sheetnet.formats._rowformat import RowCompiler, Value, compile_row
 from sheetnet.layout import Layout, find_label_row
 from sheetnet.math.template import random_problem
 
@@ -39,10 +41,21 @@ def test_compiled_rows_read_back_exactly(tmp_path, suffix):
 
 def test_compile_row_escapes_percent_and_fills_rows():
     row = compile_row(['<c f="A', 0, '*50%+{x}%s" p="', -1, '" q="', 2, '">', Value(1), "|", Value(0), "</c>"], 2)
-    assert row([0.1, 5e-324], 7) == \
-        '<c f="A7*50%+{x}%s" p="6" q="9">4.9406564584124654e-324|0.10000000000000001</c>'
-    assert float("4.9406564584124654e-324") == 5e-324 and float("0.10000000000000001") == 0.1
+    # Numbers as the shortest text that reads back exactly (Python's repr), row numbers as integers.
+    assert row([0.1, 5e-324], 7) == '<c f="A7*50%+{x}%s" p="6" q="9">5e-324|0.1</c>'
+    assert [float(repr(v)) for v in HARD] == HARD
+    assert compile_row(["<v>", Value(0), "</v>"], 1)([1e16], 3) == "<v>1e16</v>"
     assert compile_row(["<row/>"], 0)([], 3) == "<row/>"
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_a_compiled_row_with_a_number_that_is_not_finite_is_written_as_python_writes_it(bad):
+    # orjson writes these as null, which no reader takes for a number: the row falls back to the
+    # uncompiled path, as it wrote them before.
+    rows = RowCompiler(lambda values, formulas, styles, compiled: ["<v>", Value(0) if compiled else repr(values[0]),
+                                                                   "</v>"])
+    assert rows([0.5], None, 1) == "<v>0.5</v>"
+    assert rows([bad], None, 2) == f"<v>{bad!r}</v>"
 
 
 class _Failing(io.BytesIO):
@@ -79,6 +92,37 @@ def test_the_writing_thread_never_blocks_after_an_error():
     with pytest.raises(OSError, match="earlier failure"):
         member.close()
     assert not member.thread.is_alive()
+    z.close()
+
+
+def test_members_deflated_by_isal_are_plain_deflate_that_zlib_inflates(tmp_path):
+    text = "".join(f'<c v="{k / 7!r}"/>' for k in range(300_000))  # several chunks
+    path = tmp_path / "p.zip"
+    with _zip.Zip(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        member = _deflate.Member(z, "content.xml")
+        member.write(text)
+        member.close()
+        z.writestr("small.xml", "<a/>")
+    with zipfile.ZipFile(path) as z:  # the standard library's, inflating with zlib
+        assert z.testzip() is None
+        assert z.read("content.xml").decode() == text and z.read("small.xml") == b"<a/>"
+        info = z.getinfo("content.xml")
+        assert info.compress_type == zipfile.ZIP_DEFLATED and info.compress_size < len(text) / 4
+    with _zip.open_zip(path) as z, z.open("content.xml") as stream:
+        assert type(stream._decompressor).__module__ != "zlib"  # ISA-L's, reading it back
+        assert stream.read().decode() == text
+
+
+def test_the_switch_interval_is_short_while_a_thread_deflates_and_restored_after():
+    before = sys.getswitchinterval()
+    z = zipfile.ZipFile(io.BytesIO(), "w", compression=zipfile.ZIP_DEFLATED)
+    first = _deflate.Member(z, "a")
+    assert sys.getswitchinterval() == min(before, _deflate.SWITCH_INTERVAL)
+    first.close()
+    assert sys.getswitchinterval() == before
+    second = _deflate.Member(z, "b")
+    second.abort()
+    assert sys.getswitchinterval() == before
     z.close()
 
 

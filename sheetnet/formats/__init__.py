@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import os
 import tempfile
-import zipfile
-import zlib
 from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import SheetnetError
 from ..grid import Book, Sheet
+from ._zip import ERRORS as ZIP_ERRORS
 
 READABLE = (".ods", ".xlsx", ".xls")
 WRITABLE = (".ods", ".xlsx", ".csv")
@@ -85,7 +84,7 @@ def _errors(path, suffix: str):
     except SheetnetError as e:
         raise e.located(file=path) from None
     # NotImplementedError: zipfile, on a header asking for a zip feature it lacks.
-    except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile, zlib.error, NotImplementedError) as e:
+    except (*ZIP_ERRORS, NotImplementedError) as e:
         raise SheetnetError(f"not a valid {suffix} file (broken zip: {e})", file=path) from None
     except LookupError as e:
         if not str(e).startswith("unknown encoding"):  # expat, on an XML declaration's encoding

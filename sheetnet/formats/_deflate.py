@@ -1,21 +1,48 @@
-"""A zip member written in large chunks, deflated in a background thread.
+"""Zip members deflated and inflated in background threads.
 
 The writers produce XML one row at a time; handing the zip stream one small write per row
-makes zlib and crc32 the bottleneck. Here rows are collected into chunks of about a megabyte
-and a thread writes them into the member, so that formatting (in the calling thread) and
-deflating (zlib and crc32 release the GIL on large buffers) overlap on two cores.
+makes deflating and crc32 the bottleneck. Here rows are collected into chunks of about a
+megabyte and a thread writes them into the member, so that formatting (in the calling
+thread) and deflating (which, with crc32, releases the GIL) overlap on two cores.
 """
 
 from __future__ import annotations
 
 import contextlib
 import queue
+import sys
 import threading
 import zipfile
 
 CHUNK = 1 << 20  # characters collected before a chunk goes to the thread
 DEPTH = 4  # chunks waiting at most: memory stays flat however long the member grows
 _END = None
+# Python lets a thread waiting for the GIL take it only after the switch interval (5 ms by
+# default) when another thread keeps it busy; a thread that deflates needs it several times a
+# chunk (crc32, deflate, the file's write), so it would wait longer than it works. While any
+# such thread runs the interval is 0.5 ms (measured: XOR's 100,000 rows written 8% faster).
+SWITCH_INTERVAL = 0.0005
+
+
+class _Switching:
+    """A context in which the switch interval is at most SWITCH_INTERVAL; nestable, across threads."""
+
+    lock = threading.Lock()
+    depth = 0
+    saved = 0.0
+
+    def __enter__(self):
+        with self.lock:
+            if _Switching.depth == 0:
+                _Switching.saved = sys.getswitchinterval()
+                sys.setswitchinterval(min(_Switching.saved, SWITCH_INTERVAL))
+            _Switching.depth += 1
+
+    def __exit__(self, *_):
+        with self.lock:
+            _Switching.depth -= 1
+            if _Switching.depth == 0:
+                sys.setswitchinterval(_Switching.saved)
 
 
 class Member:
@@ -29,6 +56,8 @@ class Member:
         self.queue = queue.Queue(DEPTH)
         self.error = None
         self.stopped = False
+        self.switching = _Switching()
+        self.switching.__enter__()
         self.thread = threading.Thread(target=self._deflate, name=f"deflate {name}", daemon=True)
         self.thread.start()
 
@@ -76,3 +105,4 @@ class Member:
     def _stop(self) -> None:
         self.queue.put(_END)
         self.thread.join()
+        self.switching.__exit__()

@@ -236,9 +236,6 @@ def zipinfo(info: zipfile.ZipInfo, name: str | None = None) -> zipfile.ZipInfo:
     """A ZipInfo for writing a member like info (date, attributes, compression), maybe renamed."""
     copy = zipfile.ZipInfo(name or info.filename, info.date_time)
     copy.compress_type = info.compress_type
-    # Without a level a member written through a ZipInfo is deflated at zlib's default, 6,
-    # several times slower than the level 1 the writers use for the same XML.
-    copy._compresslevel = 1  # public as compress_level from Python 3.13 on, this name kept
     copy.external_attr = info.external_attr
     copy.create_system = info.create_system
     return copy

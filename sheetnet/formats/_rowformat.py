@@ -12,10 +12,10 @@ from __future__ import annotations
 from operator import itemgetter
 from typing import NamedTuple
 
+import orjson
+
 from ..expression import fill
 from ._xml import escape
-
-NUMBER = "%.17g"  # 17 significant digits: every float64 reads back exactly (LAYOUT.md)
 
 
 class Value(NamedTuple):
@@ -30,9 +30,13 @@ def escaped(pieces) -> list:
 
 
 def compile_row(pieces, count: int):
-    """A function of (values, r) giving the row text of row r from its count values.
+    """A function of (values, r) giving the row text of row r from its count values; it raises
+    NotFinite when a number is not finite.
 
-    '%' with '%.17g' formats numbers about twice as fast as str.format with repr.
+    Numbers are written as the shortest text that reads back as the same float64 (Python's
+    repr), row numbers as integers: orjson writes a row's numbers and row numbers in one call,
+    3 times faster than '%.17g' (the fastest of Python's own), and the row is one %-format of
+    the texts, split at the commas.
     """
     text, fields = [], []
     offsets = sorted({p for p in pieces if type(p) is int} - {0, -1})
@@ -40,21 +44,33 @@ def compile_row(pieces, count: int):
     for p in pieces:
         if isinstance(p, str):
             text.append(p.replace("%", "%%"))
-        elif isinstance(p, Value):
-            text.append(NUMBER)
-            fields.append(p.k)
         else:
-            text.append("%d")
-            fields.append(slot[p])
+            text.append("%s")
+            fields.append(p.k if isinstance(p, Value) else slot[p])
     form = "".join(text)
     if not fields:
         return lambda values, r: form
-    pick = itemgetter(*fields)
+    pick, dumps = itemgetter(*fields), orjson.dumps
     if len(fields) == 1:
-        return lambda values, r: form % (pick((*values, r, r - 1, *[r + o for o in offsets])),)
-    if not offsets:  # the rows of a network: this row and the one above
-        return lambda values, r: form % pick((*values, r, r - 1))
-    return lambda values, r: form % pick((*values, r, r - 1, *[r + o for o in offsets]))
+        def row(values, r):
+            return form % _texts(dumps((pick((*values, r, r - 1, *[r + o for o in offsets])),)))
+    elif not offsets:  # the rows of a network: this row and the one above
+        def row(values, r):
+            return form % _texts(dumps(pick((*values, r, r - 1))))
+    else:
+        def row(values, r):
+            return form % _texts(dumps(pick((*values, r, r - 1, *[r + o for o in offsets]))))
+    return row
+
+
+class NotFinite(ValueError):
+    """A compiled row met a NaN or an infinity, which orjson writes as null."""
+
+
+def _texts(dumped: bytes) -> tuple:
+    if b"null" in dumped:
+        raise NotFinite
+    return tuple(dumped[1:-1].decode().split(","))
 
 
 _NUMBERS = {float, type(None)}
@@ -79,6 +95,9 @@ class RowCompiler:
             # The formulas are kept alive with their function, so that their id stays theirs.
             compiled = self.compiled[key] = (compile_row(self.row_pieces(values, formulas, None, True), len(values)),
                                              formulas)
-        if compiled is None:
-            return fill(self.row_pieces(values, formulas, None, False), r)
-        return compiled[0](values, r)
+        if compiled is not None:
+            try:
+                return compiled[0](values, r)
+            except NotFinite:  # written as Python writes it, as any row that is not compiled
+                pass
+        return fill(self.row_pieces(values, formulas, None, False), r)

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from . import ods_copy, xlsx_copy
-from ._zip import open_zip
+from ._zip import Zip, open_zip
 
 
 @contextmanager
@@ -42,6 +42,6 @@ def merge(source, results, out) -> list:
     workbook results (a path or file of the same format) added; return notes for the user."""
     notes = []
     with open_zip(source) as src, open_zip(results) as res, \
-            zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as dst:
+            Zip(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
         {".ods": ods_copy.merge, ".xlsx": xlsx_copy.merge}[Path(source).suffix.lower()](src, res, dst, notes)
     return notes

@@ -18,7 +18,7 @@ from ._arrays import Arrays
 from ._deflate import Member
 from ._rowformat import RowCompiler, Value, escaped
 from ._xml import LONGEST_TEXT, escape, too_long
-from ._zip import open_zip
+from ._zip import Zip, open_zip
 
 TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
@@ -365,7 +365,7 @@ class Writer:
         self.freezes = {}  # sheet name -> first scrolling cell
 
     def __enter__(self):
-        self.zip = zipfile.ZipFile(self.file, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
+        self.zip = Zip(self.file, "w", compression=zipfile.ZIP_DEFLATED)
         self.zip.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet",
                           compress_type=zipfile.ZIP_STORED)
         self.zip.writestr("styles.xml", ods_look.styles_xml())

@@ -17,7 +17,7 @@ from ._arrays import Arrays
 from ._deflate import Member
 from ._rowformat import RowCompiler, Value, escaped
 from ._xml import LONGEST_TEXT, escape, parse, too_long
-from ._zip import open_zip
+from ._zip import Zip, open_zip
 from .ods import MAX_CELLS
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -348,7 +348,7 @@ class Writer:
         self.drawings = []  # (sheet number, its charts), one drawing part each
 
     def __enter__(self):
-        self.zip = zipfile.ZipFile(self.file, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
+        self.zip = Zip(self.file, "w", compression=zipfile.ZIP_DEFLATED)
         return self
 
     def _write(self, text: str) -> None:
