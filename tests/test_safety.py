@@ -165,6 +165,16 @@ def test_ods_copy_keeps_every_part_of_the_original(original, trained_ods):
         manifest = b.read("META-INF/manifest.xml").decode()
         for name in set(b.namelist()) - set(a.namelist()):
             assert f'manifest:full-path="{name}"' in manifest, name
+        # The parts keep their order, but for those listing the new parts, which the new tables are
+        # written before (straight into the copy's content.xml): they follow content.xml.
+        late = ("settings.xml", "META-INF/manifest.xml")
+        before = a.namelist()[:a.namelist().index("content.xml")]
+        held = [n for n in before if n in late]
+        assert held  # as LibreOffice saves a workbook
+        expected = [n for n in before if n not in late] + ["content.xml", *held]
+        expected += [n for n in a.namelist()[len(before) + 1:]]
+        assert [n for n in b.namelist() if n in a.namelist()] == expected
+        assert b.namelist()[:len(expected)] == expected  # the new parts last
 
 
 def test_ods_copy_keeps_every_cell_of_the_original(original, trained_ods):

@@ -156,21 +156,29 @@ def set_attr(data: bytes, e: Element, name: str, value: str) -> tuple | None:
     return m.start(2), m.end(2), lambda _: [quote + escape(value).encode() + quote]
 
 
-def splice(stream, out, edits: list) -> None:
-    """Copy a binary stream to out, applying edits in order of position."""
+def splice(stream, out, edits: list, until: int | None = None) -> None:
+    """Copy a binary stream to out, applying edits in order of position; with until, only its
+    bytes before that offset (edits lie before it), the stream left there."""
     pos = 0
     for start, end, write in sorted(edits, key=lambda e: (e[0], e[1])):
-        n = start - pos
-        while n > 0:
-            chunk = stream.read(min(n, CHUNK))
-            if not chunk:
-                raise SheetnetError("a part ended before its end")
-            out.write(chunk)
-            n -= len(chunk)
+        _copy(stream, out, start - pos)
         for piece in write(stream.read(end - start)):
             out.write(piece)
         pos = end
-    shutil.copyfileobj(stream, out, CHUNK)
+    if until is None:
+        shutil.copyfileobj(stream, out, CHUNK)
+    else:
+        _copy(stream, out, until - pos)
+
+
+def _copy(stream, out, n: int) -> None:
+    """The next n bytes of stream to out."""
+    while n > 0:
+        chunk = stream.read(min(n, CHUNK))
+        if not chunk:
+            raise SheetnetError("a part ended before its end")
+        out.write(chunk)
+        n -= len(chunk)
 
 
 def edited(data: bytes, edits: list) -> bytes:

@@ -1,13 +1,14 @@
 """New sheets in a copy of the user's workbook, every part of which stays as it was.
 
-sheetnet first writes the new sheets into a workbook of their own (the results, written by
-this package's writers, in the source's format); :func:`merge` then writes a copy of the
-user's workbook (the source) with the results' sheets added after its own. Every zip member
-of the source is copied unchanged, except the few that list sheets and parts, into which the
-new ones are spliced without changing a byte of what was there (ods_copy.py, xlsx_copy.py).
+The new sheets are written by this package's writers, in the source's format, into a copy of
+the user's workbook (the source), after its own sheets. Every zip member of the source is
+copied unchanged, except the few that list sheets and parts, into which the new ones are
+spliced without changing a byte of what was there (ods_copy.py, xlsx_copy.py). An .ods writer
+writes its tables straight into the copy's content.xml (ods_copy.Copy); an .xlsx writer writes
+a workbook of its own first, whose sheets, each a part of its own, :func:`merge` then adds.
 
-Both files are streamed, so memory does not grow with either. The returned notes say what of
-the results could not be carried over; the caller shows them, so nothing is dropped silently.
+Every file is streamed, so memory does not grow with any. The notes say what of the new sheets
+could not be carried over; the caller shows them, so nothing is dropped silently.
 """
 
 from __future__ import annotations
@@ -23,11 +24,14 @@ from ._zip import Zip, open_zip
 
 @contextmanager
 def into_copy(out, source, notes: list, folder=None):
-    """A binary file to write the new sheets' workbook to, whose sheets, on leaving, go into a
-    copy of the workbook at source written to out (notes gets merge's notes); with source
-    None, out itself. folder: where the new sheets' workbook waits, best out's own."""
+    """What a writer of source's format writes the new sheets to, so that they go into a copy of
+    the workbook at source written to the binary file out (notes gets what could not); with
+    source None, out itself. folder: where an .xlsx's new sheets wait, best out's own."""
     if source is None:
         yield out
+        return
+    if Path(source).suffix.lower() == ".ods":
+        yield ods_copy.Copy(source, out, notes)  # the writer ends it
         return
     # On out's disk rather than in a /tmp that may be memory; unnamed, so that even kill -9
     # leaves nothing behind.
@@ -38,10 +42,10 @@ def into_copy(out, source, notes: list, folder=None):
 
 
 def merge(source, results, out) -> list:
-    """Write to the binary file out a copy of the workbook at source with the sheets of the
-    workbook results (a path or file of the same format) added; return notes for the user."""
+    """Write to the binary file out a copy of the .xlsx workbook at source with the sheets of the
+    workbook results (a path or file) added; return notes for the user."""
     notes = []
     with open_zip(source) as src, open_zip(results) as res, \
             Zip(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
-        {".ods": ods_copy.merge, ".xlsx": xlsx_copy.merge}[Path(source).suffix.lower()](src, res, dst, notes)
+        xlsx_copy.merge(src, res, dst, notes)
     return notes

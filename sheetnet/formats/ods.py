@@ -19,6 +19,7 @@ from ._deflate import Member
 from ._rowformat import RowCompiler, Value, escaped
 from ._xml import LONGEST_TEXT, escape, too_long
 from ._zip import Zip, open_zip
+from .ods_copy import Copy
 
 TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
@@ -351,13 +352,15 @@ def _refuse_encrypted(z: zipfile.ZipFile) -> None:
 
 
 class Writer:
-    """Writes sheets row by row into content.xml as they come; memory does not grow with rows."""
+    """Writes sheets row by row into content.xml as they come; memory does not grow with rows.
+    file: a binary file for a workbook of its own, or an ods_copy.Copy, a copy of another
+    workbook that the new sheets go into."""
 
     max_rows = MAX_ROWS  # rows in one sheet: LibreOffice's and Excel's limit
 
     def __init__(self, file):
         self.file = file
-        self.zip = None
+        self.package = None
         self.out = None
         self.row_no = 0
         self.rows = RowCompiler(_row_pieces)
@@ -365,18 +368,18 @@ class Writer:
         self.freezes = {}  # sheet name -> first scrolling cell
 
     def __enter__(self):
-        self.zip = Zip(self.file, "w", compression=zipfile.ZIP_DEFLATED)
-        self.zip.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet",
-                          compress_type=zipfile.ZIP_STORED)
-        self.zip.writestr("styles.xml", ods_look.styles_xml())
-        self.out = Member(self.zip, "content.xml")
-        self._write(f'<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content {ods_look.NAMESPACES}>'
-                    f"{ods_look.automatic_styles()}<office:body><office:spreadsheet>")
+        self.package = self.file if isinstance(self.file, Copy) else _Package(self.file)
+        try:
+            self.package.part("styles.xml", ods_look.styles_xml())
+            self.out = self.package.content(
+                f'<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content {ods_look.NAMESPACES}>'
+                f"{ods_look.automatic_styles()}<office:body><office:spreadsheet>",
+                "</office:spreadsheet></office:body></office:document-content>")
+        except BaseException:
+            self.package.abort()
+            raise
         self.in_table = False
         return self
-
-    def _write(self, text: str) -> None:
-        self.out.write(text)
 
     def sheet(self, name: str, *, charts=(), widths=None, freeze=None, fit_page=False) -> None:
         """Start a sheet: charts (styles.Chart), column widths in characters from column 1,
@@ -388,38 +391,82 @@ class Writer:
         style = f' table:style-name="{ods_look.FIT_TABLE}"' if fit_page else ""
         shapes, objects = ods_look.shapes(charts, widths, len(self.objects) + 1)
         self.objects += objects
+        self.package.objects([name for name, _ in objects])
         if freeze:
             self.freezes[name] = freeze
-        self._write(f'<table:table table:name="{escape(name)}"{style}>{shapes}{ods_look.columns(widths)}')
+        self.out.named(f'<table:table table:name="{escape(name)}"{style}>{shapes}{ods_look.columns(widths)}')
         self.in_table = True
         self.row_no = 0
 
     def _close_table(self):
         if self.in_table:
-            self._write("</table:table>")
+            self.out.write("</table:table>")
 
     def row(self, r: int, values: list, formulas: list | None = None, styles: list | None = None) -> None:
         """Write row r (ascending, from 1): values from column 1, with formulas
         (:mod:`sheetnet.expression` trees) and style names (styles.STYLES; None: unstyled)."""
         for gap in _runs(r - self.row_no - 1):
-            self._write(f'<table:table-row table:number-rows-repeated="{gap}"><table:table-cell/></table:table-row>')
+            self.out.write(f'<table:table-row table:number-rows-repeated="{gap}"><table:table-cell/></table:table-row>')
         self.row_no = r
-        self._write(self.rows(values, formulas, r, styles))
+        # Only a row with styles names any (a style, in a copy maybe renamed).
+        (self.out.write if styles is None else self.out.named)(self.rows(values, formulas, r, styles))
 
     def __exit__(self, kind, *_):
-        if kind is None:
-            self._close_table()
-            self._write("</office:spreadsheet></office:body></office:document-content>")
-            self.out.close()
-        else:
+        if kind is not None:
             self.out.abort()
-        if kind is None:
+            self.package.abort()
+            return
+        try:
+            self._close_table()
+            self.out.close()
             # The zip takes one member at a time: the parts known only by now follow content.xml.
             for name, content in self.objects:
-                self.zip.writestr(f"{name}/content.xml", content)
-            self.zip.writestr("settings.xml", ods_look.settings_xml(self.freezes))
-            self.zip.writestr("META-INF/manifest.xml", ods_look.manifest(name for name, _ in self.objects))
+                self.package.part(f"{name}/content.xml", content)
+            self.package.part("settings.xml", ods_look.settings_xml(self.freezes))
+            self.package.part("META-INF/manifest.xml", ods_look.manifest(name for name, _ in self.objects))
+        except BaseException:
+            self.package.abort()
+            raise
+        self.package.close()
+
+
+class _Package:
+    """A writer's workbook of its own: a new .ods package in a binary file."""
+
+    def __init__(self, file):
+        self.zip = Zip(file, "w", compression=zipfile.ZIP_DEFLATED)
+        self.zip.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet",
+                          compress_type=zipfile.ZIP_STORED)
+
+    def part(self, name: str, data: str) -> None:
+        self.zip.writestr(name, data)
+
+    def objects(self, names: list) -> None:
+        """Chart objects keep their names in a package of their own."""
+
+    def content(self, head: str, tail: str) -> _Content:
+        return _Content(Member(self.zip, "content.xml"), head, tail)
+
+    def close(self) -> None:
         self.zip.close()
+
+    abort = close
+
+
+class _Content:
+    """content.xml of a package of its own: the head, the tables as written, the tail."""
+
+    def __init__(self, out: Member, head: str, tail: str):
+        self.out, self.tail = out, tail
+        self.write = self.named = out.write  # nothing to rename
+        out.write(head)
+
+    def close(self) -> None:
+        self.out.write(self.tail)
+        self.out.close()
+
+    def abort(self) -> None:
+        self.out.abort()
 
 
 def _row_pieces(values, formulas, styles, compiled: bool) -> list:
@@ -431,7 +478,8 @@ def _row_pieces(values, formulas, styles, compiled: bool) -> list:
         if v is None and f is None:
             empty += 1
             continue
-        parts += [f'<table:table-cell table:number-columns-repeated="{run}"/>' for run in _runs(empty)]
+        parts += [f'<table:table-cell table:number-columns-repeated="{run}"/>' if run > 1 else "<table:table-cell/>"
+                  for run in _runs(empty)]
         empty = 0
         parts.append("<table:table-cell")
         if f is not None:

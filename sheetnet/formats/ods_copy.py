@@ -1,25 +1,27 @@
-"""The new sheets of an .ods workbook added to a copy of another (see merge.py).
+"""The new sheets of an .ods workbook written straight into a copy of another (see merge.py).
 
 content.xml gets the new tables after the source's last table, and their automatic styles
 (renamed where the source uses the name) after the source's; styles.xml their page styles and
 settings.xml their view settings; META-INF/manifest.xml lists the new parts (charts; renamed
 where the source uses the name). Everything else is copied as it is.
+
+The writer (ods.Writer) writes into a :class:`Copy` as it would into a package of its own: its
+small parts whole, its tables as they stream, so that the rows are deflated once, into the copy.
 """
 
 from __future__ import annotations
 
 import re
+import shutil
 import zipfile
 
 from ..errors import SheetnetError
 from ._deflate import Member
 from ._package import (
-    SMALL,
+    CHUNK,
     Element,
     append,
-    between_tags,
     copy_member,
-    copy_package,
     edited,
     element_end,
     free,
@@ -34,6 +36,7 @@ from ._package import (
     zipinfo,
 )
 from ._xml import escape
+from ._zip import Zip, open_zip
 
 OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 STYLE = "urn:oasis:names:tc:opendocument:xmlns:style:1.0"
@@ -41,59 +44,154 @@ TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 CONFIG = "urn:oasis:names:tc:opendocument:xmlns:config:1.0"
 MANIFEST = "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"
 _MANIFEST = "META-INF/manifest.xml"
-
-# The results' package parts, which the new sheets do not take whole (see _new_parts).
-_PACKAGE = {"mimetype", "content.xml", "styles.xml", "meta.xml", "settings.xml", "manifest.rdf", _MANIFEST}
-_SKIPPED = ("Thumbnails/", "Configurations2/", "META-INF/")
+# The parts that list what the new sheets add, known only once they are written: written after
+# content.xml even where the source has them before it.
+_LATE = ("settings.xml", _MANIFEST)
 TAIL = 16 << 20  # what may follow the last table: named ranges, database ranges and the like
 
 
-def merge(src: zipfile.ZipFile, res: zipfile.ZipFile, dst: zipfile.ZipFile, notes: list) -> None:
-    """Write to dst the workbook src with the sheets of the workbook res added."""
-    for z, who in ((src, "the workbook"), (res, "the new sheets' workbook")):
-        if "content.xml" not in z.namelist():
-            raise SheetnetError(f"{who} has no content.xml")
-    res_types = _manifest_types(res)
-    parts = _new_parts(src, res, res_types)
-    hrefs = values({dot + o.rstrip("/"): dot + n.rstrip("/") for o, n in parts.items() for dot in ("", "./")}, "href")
-    # Where things go: the head (up to the body) is parsed; the tables' end is found in the tail.
-    with src.open("content.xml") as stream:
-        places = scan(stream, "content.xml", lambda e: e.depth <= 1 or e.attr(STYLE, "name") is not None,
-                      stop=lambda e: e.depth == 2 and e.is_(OFFICE, "spreadsheet"))
-    tables_at = _tables_end(src, places[0])
-    taken = {e.attr(STYLE, "name") for e in places} - {None}
-    if "styles.xml" in src.namelist():
-        taken |= {e.attr(STYLE, "name") for e in scan(read_small(src, "styles.xml"), "styles.xml",
-                                                       lambda e: e.attr(STYLE, "name") is not None)}
-    head, found, tables = _results_content(res)
-    styles_xml, pages = _page_styles(src, res, taken, notes)
-    package = {name: new for name, new in (("styles.xml", styles_xml), ("settings.xml", _settings(src, res, notes)))
-               if new is not None}
-    styles, renames = _results_styles(head, found, taken, places[0], pages)
-    rename, declare = renamer({**renames, **hrefs}), _declarer(_missing(found[0], places[0]))
-    edits = [insert(tables_at, (declare(rename(chunk)) for chunk in tables()))]
-    if styles:
-        edits.append(_styles_edit(places, styles))
+class Copy:
+    """A copy of the .ods workbook at source, written to the binary file out, with the sheets a
+    writer adds; notes gets what of them the copy could not take. The writer gives its small
+    parts (part), its content (content: the head as a whole, then a sink for the tables) and the
+    names of its chart objects as it makes them (objects); close() (or abort()) ends it."""
 
-    def content(dst, info):  # the new sheets' rows: deflated in a thread of its own
-        out = Member(dst, zipinfo(info), binary=True)
+    def __init__(self, source, out, notes: list):
+        self.notes, self.parts, self.late = notes, {}, []
+        self.renames, self.rename = {}, None  # of style names, and the function renaming them and objects
+        self.src = open_zip(source)
         try:
-            with src.open(info) as stream:
-                splice(stream, out, edits)
+            if "content.xml" not in self.src.namelist():
+                raise SheetnetError("the workbook has no content.xml")
+            self.dst = Zip(out, "w", compression=zipfile.ZIP_DEFLATED)
         except BaseException:
+            self.src.close()
+            raise
+        self.members = iter(self.src.infolist())
+        # The names the new parts must not take: the source's members and manifest entries.
+        self.taken = {n.rstrip("/") for n in [*self.src.namelist(), *_manifest_types(self._small(_MANIFEST))]}
+        self.taken |= {n.removeprefix("ObjectReplacements/") for n in self.taken}
+        self.folders = {}  # a new chart object's folder -> its name in the copy
+        self.replaced = {}  # the source's parts that the copy holds edited: name -> bytes
+
+    def _small(self, name: str) -> bytes | None:
+        return read_small(self.src, name) if name in self.src.namelist() else None
+
+    def part(self, name: str, data: str) -> None:
+        """A part of the new sheets' package, kept for close() (styles.xml for content())."""
+        self.parts[name] = data.encode()
+
+    def objects(self, names: list) -> None:
+        """The new sheets' chart objects (folders), each given a name the source does not use."""
+        for name in names:
+            self.folders[name] = free(name, self.taken)
+            self.taken.add(self.folders[name])
+        hrefs = {dot + o: dot + n for o, n in self.folders.items() for dot in ("", "./")}
+        self.rename = renamer({**self.renames, **values(hrefs, "href")})
+
+    def content(self, head: str, tail: str):
+        """The sink for the new tables, given the head of the new sheets' content.xml (up to the
+        first table) and its tail (after the last): the source's parts up to its content.xml are
+        copied, and its content.xml up to the end of its last table, the new styles spliced in."""
+        src = self.src
+        with src.open("content.xml") as stream:
+            places = scan(stream, "content.xml", lambda e: e.depth <= 1 or e.attr(STYLE, "name") is not None,
+                          stop=lambda e: e.depth == 2 and e.is_(OFFICE, "spreadsheet"))
+        tables_at = _tables_end(src, places[0])
+        taken = {e.attr(STYLE, "name") for e in places} - {None}
+        src_styles = self._small("styles.xml")
+        if src_styles is not None:
+            taken |= {e.attr(STYLE, "name")
+                      for e in scan(src_styles, "styles.xml", lambda e: e.attr(STYLE, "name") is not None)}
+        styles_xml, pages = _page_styles(src_styles, self.parts.get("styles.xml"), taken, self.notes)
+        if styles_xml is not None:
+            self.replaced["styles.xml"] = styles_xml
+        whole = (head + tail).encode()
+        found = scan(whole, "content.xml", lambda e: e.depth <= 2)
+        styles, self.renames = _results_styles(whole, found, taken, places[0], pages)
+        declare = _declarer(_missing(found[0], places[0]))
+        self.objects([])
+        rename = lambda data: declare(self.rename(data))  # noqa: E731 - self.rename grows with the objects
+        for info in self.members:
+            if info.filename == "content.xml":
+                break
+            self._copy(info)
+        out = Member(self.dst, zipinfo(info), binary=True)
+        stream = src.open(info)
+        try:
+            splice(stream, out, [_styles_edit(places, styles)] if styles else [], until=tables_at)
+        except BaseException:
+            stream.close()
             out.abort()
             raise
-        out.close()
+        return _Tables(out, stream, rename)
 
-    added = {name: name for name in package if name not in src.namelist()}
-    if _MANIFEST in src.namelist():
-        package[_MANIFEST] = _manifest(read_small(src, _MANIFEST), parts | added, res_types)
-    copy_package(src, dst, {**package, "content.xml": content})
-    for old, new in parts.items():
-        if old in res.namelist():
-            copy_member(res, res.getinfo(old), dst, new)
-    for name in added:
-        dst.writestr(zipinfo(res.getinfo(name)), package[name])
+    def _copy(self, info: zipfile.ZipInfo, late: bool = False) -> None:
+        """A source part into the copy, as it is or as edited; one listing new parts only once
+        late (before, it waits for close())."""
+        if info.filename in _LATE and not late:
+            self.late.append(info)
+        elif info.filename in self.replaced:
+            self.dst.writestr(zipinfo(info), self.replaced[info.filename])
+        else:
+            copy_member(self.src, info, self.dst)
+
+    def close(self) -> None:
+        """The rest of the source's parts, those listing new parts edited, then the new parts."""
+        try:
+            settings = _settings(self._small("settings.xml"), self.parts.get("settings.xml"), self.notes)
+            if settings is not None:
+                self.replaced["settings.xml"] = settings
+            added = {name: name for name in self.replaced if name not in self.src.namelist()}
+            new_parts = {f"{o}/": f"{n}/" for o, n in self.folders.items()}
+            new_parts |= {f"{o}/content.xml": f"{n}/content.xml" for o, n in self.folders.items()}
+            if _MANIFEST in self.src.namelist():
+                self.replaced[_MANIFEST] = _manifest(self._small(_MANIFEST), new_parts | added,
+                                                     _manifest_types(self.parts.get(_MANIFEST)))
+            for info in [*self.late, *self.members]:  # those held back first, nearest their place
+                self._copy(info, late=True)
+            for old, new in new_parts.items():
+                if old in self.parts:
+                    self.dst.writestr(new, self.parts[old])
+            for name in added:
+                self.dst.writestr(name, self.replaced[name])
+        finally:
+            self.abort()
+
+    def abort(self) -> None:
+        """Close both packages (the copy complete, or given up)."""
+        try:
+            self.dst.close()
+        finally:
+            self.src.close()
+
+
+class _Tables:
+    """Where the new tables go: text written as it is (rows), or through rename (text that may
+    name styles or chart objects: a sheet's start, its captions); closing copies the source's
+    content.xml on from the end of its last table."""
+
+    def __init__(self, out: Member, stream, rename):
+        self.out, self.stream, self.rename = out, stream, rename
+
+    def write(self, text: str) -> None:
+        self.out.write(text.encode())
+
+    def named(self, text: str) -> None:
+        self.out.write(self.rename(text.encode()))
+
+    def close(self) -> None:
+        try:
+            shutil.copyfileobj(self.stream, self.out, CHUNK)
+        except BaseException:
+            self.abort()
+            raise
+        self.stream.close()
+        self.out.close()
+
+    def abort(self) -> None:
+        self.stream.close()
+        self.out.abort()
 
 
 def _tables_end(z: zipfile.ZipFile, root: Element) -> int:
@@ -153,33 +251,12 @@ def _styles_edit(places: list, styles: bytes) -> tuple:
     return insert(body.start, b"<" + name + b">" + styles + b"</" + name + b">")
 
 
-def _manifest_types(z: zipfile.ZipFile) -> dict:
-    """{full path: media type} of a package's manifest."""
-    if _MANIFEST not in z.namelist():
+def _manifest_types(data: bytes | None) -> dict:
+    """{full path: media type} of a package's manifest (None: a package without one)."""
+    if data is None:
         return {}
-    entries = scan(read_small(z, _MANIFEST), _MANIFEST, lambda e: e.is_(MANIFEST, "file-entry"))
+    entries = scan(data, _MANIFEST, lambda e: e.is_(MANIFEST, "file-entry"))
     return {e.attr(MANIFEST, "full-path"): e.attr(MANIFEST, "media-type") for e in entries}
-
-
-def _new_parts(src, res, res_types: dict) -> dict:
-    """{results member or object folder ('Chart 1/'): its name in the output} for every part the
-    new sheets use beside the package's own (their charts), an object folder renamed where the
-    source has the name, or has it for an object's replacement image."""
-    taken = {n.rstrip("/") for n in [*src.namelist(), *_manifest_types(src)]}
-    taken |= {n.removeprefix("ObjectReplacements/") for n in taken}
-    folders = {}
-    for top in sorted({n.split("/")[0] for n in res_types if n.endswith("/") and n != "/"}):
-        folders[top] = free(top, taken)
-        taken.add(folders[top])
-    parts = {f"{old}/": f"{new}/" for old, new in folders.items()}
-    for n in res.namelist():
-        top, _, rest = n.partition("/")
-        if top in folders:
-            parts[n] = f"{folders[top]}/{rest}"
-        elif n not in _PACKAGE and not n.startswith(_SKIPPED):
-            parts[n] = free(n, taken)
-            taken.add(parts[n])
-    return parts
 
 
 def _manifest(data: bytes, parts: dict, res_types: dict) -> bytes:
@@ -189,28 +266,6 @@ def _manifest(data: bytes, parts: dict, res_types: dict) -> bytes:
     entries = "".join(f'<{p}file-entry {p}full-path="{escape(parts[path])}" {p}media-type="{escape(kind or "")}"/>'
                       for path, kind in res_types.items() if path in parts)
     return edited(data, [append(root, entries.encode())]) if entries else data
-
-
-def _results_content(res: zipfile.ZipFile):
-    """(head, found, tables) of the results' content.xml: its bytes before the first table, the
-    elements of depth 2 or less there, and a function returning an iterator over the bytes of
-    its tables, from the first one's start to the last one's end, in chunks cut between tags."""
-    with res.open("content.xml") as stream:
-        found = scan(stream, "content.xml", lambda e: e.depth <= 2 or e.depth == 3 and e.is_(TABLE, "table"),
-                     stop=lambda e: e.depth == 3 and e.is_(TABLE, "table"))
-        if found[-1].depth != 3 or found[-1].start > SMALL:
-            raise SheetnetError("the new sheets' content.xml holds no table where one is expected")
-        first = found.pop().start
-        stream.seek(0)
-        head = stream.read(first)
-    end = _tables_end(res, found[0])
-
-    def tables():
-        with res.open("content.xml") as stream:
-            stream.seek(first)
-            yield from between_tags(stream, end - first)
-
-    return head, found, tables
 
 
 def _results_styles(head: bytes, found: list, taken: set, src_root: Element, pages: dict):
@@ -234,23 +289,21 @@ def _results_styles(head: bytes, found: list, taken: set, src_root: Element, pag
     return renamer({**renames, **pages})(b"".join(pieces)), renames
 
 
-def _page_styles(src, res, taken: set, notes: list):
-    """(the source's styles.xml with the results' page layouts and master pages added, the new
-    sheets' own where the source has none, or None; the renames of the master pages whose names
-    the source has)."""
-    if "styles.xml" not in res.namelist():
+def _page_styles(src_data: bytes | None, data: bytes | None, taken: set, notes: list):
+    """(the source's styles.xml (src_data) with the page layouts and master pages of the new
+    sheets' (data) added, the new sheets' own where the source has none, or None; the renames of
+    the master pages whose names the source has)."""
+    if data is None:
         return None, {}
-    data = read_small(res, "styles.xml")
     found = scan(data, "styles.xml", lambda e: e.depth <= 2)
     wanted = {e.local: e.within(found) for e in found
               if e.depth == 1 and e.uri == OFFICE and e.local in ("automatic-styles", "master-styles")}
     if not any(wanted.values()):
         return None, {}
-    if "styles.xml" not in src.namelist():
+    if src_data is None:
         return data, {}
     names = {e.attr(STYLE, "name") for items in wanted.values() for e in items} - {None}
     renames = values(fresh(names, taken), "style:name", "page-layout-name", "master-page-name", "next-style-name")
-    src_data = read_small(src, "styles.xml")
     src_lists = {e.local: e for e in scan(src_data, "styles.xml", lambda e: e.depth == 1) if e.uri == OFFICE}
     edits = []
     for name, items in wanted.items():
@@ -272,18 +325,16 @@ def _tables_map(data: bytes) -> Element | None:
     return maps[0] if maps else None
 
 
-def _settings(src, res, notes: list) -> bytes | None:
-    """The source's settings.xml with the results' per-sheet view settings added, the new
-    sheets' own where the source has none, or None."""
-    if "settings.xml" not in res.namelist():
+def _settings(src_data: bytes | None, data: bytes | None, notes: list) -> bytes | None:
+    """The source's settings.xml (src_data) with the per-sheet view settings of the new sheets'
+    (data) added, the new sheets' own where the source has none, or None."""
+    if data is None:
         return None
-    data = read_small(res, "settings.xml")
     tables = _tables_map(data)
     if tables is None or not tables.children:
         return None
-    if "settings.xml" not in src.namelist():
+    if src_data is None:
         return data
-    src_data = read_small(src, "settings.xml")
     src_tables = _tables_map(src_data)
     if src_tables is None or src_tables.prefix_of(CONFIG) != tables.prefix_of(CONFIG):
         notes.append("the new sheets open with default view settings (frozen rows and columns, zoom): "
