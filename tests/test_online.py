@@ -21,8 +21,8 @@ from libreoffice import convert
 
 import sheetnet
 from sheetnet import formats
-from sheetnet.grid import sheet_name_problem
-from sheetnet.layout import Kind, networks
+from sheetnet.grid import Cell, Sheet, sheet_name_problem
+from sheetnet.layout import Kind, networks, number
 from sheetnet.layout import data as datasheet
 from sheetnet.math.data import XOR, Dataset
 from sheetnet.math.network import FloatPath, NumpyPath, Problem, history, logged, train
@@ -259,7 +259,8 @@ def _edited(tmp_path, edit, name="edited.xlsx"):
 
 
 @pytest.mark.parametrize("edit, cell, words", [
-    (lambda b: b["Data"].__setitem__("B3", "x"), "B3", "a0 of sample 2 must be a finite number, not 'x'"),
+    (lambda b: b["Data"].__setitem__("B3", "x"), "B3", "a0 of sample 2 must be a number, not 'x'"),
+    (lambda b: b["Data"].__setitem__("C4", None), "C4", "a1 of sample 3 must be a number, not empty"),
     (lambda b: b["Data"].__setitem__("D1", None), "D1", "no target"),
     (lambda b: b["Data"].delete_rows(2, 4), "A2", "no sample"),
     (lambda b: b["Sheet1"].__setitem__("B9", 7), "B9", "1 to 4"),
@@ -280,6 +281,24 @@ def test_bad_data_is_refused_naming_the_cell(tmp_path, edit, cell, words):
         [line] = result.stderr.strip().splitlines()
         assert cell in line and words in line, line
     assert not (tmp_path / "out.ods").exists()
+
+
+def test_one_reader_of_numbers_keeps_each_callers_empty_cell():
+    """layout.number reads a first data row's cells (empty: 0, as a spreadsheet reads it) and a
+    sample's (empty: an error, as for text or a number that is not finite), naming the cell."""
+    sheet = Sheet("S")
+    for col, value in ((3, 0.25), (4, "x"), (5, math.inf), (6, True), (7, 3)):
+        sheet.set(8, col, Cell(value))
+    assert number(sheet, 8, 3, "a0") == 0.25 and number(sheet, 8, 7, "a1", empty=None) == 3.0
+    assert number(sheet, 8, 8, "w00 of layer 1") == 0.0 and number(sheet, 8, 8, "x", empty=-1.0) == -1.0
+    for col, empty, words in ((8, None, "cell H8: a0 of sample 2 must be a number, not empty"),
+                              (4, None, "cell D8: a0 of sample 2 must be a number, not 'x'"),
+                              (4, 0.0, "cell D8: a0 of sample 2 must be a number, not 'x'"),
+                              (5, 0.0, "cell E8: a0 of sample 2 must be a finite number, not inf"),
+                              (6, None, "cell F8: a0 of sample 2 must be a number, not True")):
+        with pytest.raises(sheetnet.SheetnetError) as e:
+            number(sheet, 8, col, "a0 of sample 2", empty=empty)
+        assert str(e.value) == f"sheet 'S', {words}"
 
 
 def test_a_sheet_saved_without_cached_values_computes_its_epoch_costs(tmp_path):
