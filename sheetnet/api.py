@@ -23,7 +23,6 @@ import dataclasses
 import json
 import math
 import os
-import re
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -43,6 +42,7 @@ from .layout import Kind, Layout, find, networks
 from .layout.batch import BatchLayout, check_samples
 from .layout.data import NAME as DATA_NAME
 from .layout.data import DataSheet
+from .layout.numbering import first_iteration
 from .layout.online import UNORDERED, is_data_sheet
 from .layout.sheets import each_network
 from .math.data import Dataset
@@ -128,13 +128,17 @@ class Network:
         network); None: the one sample inputs, T."""
         return self.problem.data
 
-    def layout(self, changes: bool = True) -> Layout | BatchLayout:
+    def layout(self, changes: bool = True, first: int | None = None) -> Layout | BatchLayout:
         """Where it sits in a sheet sheetnet writes: online or in batches with its dataset (on a
-        data sheet 'Data', or where it was read from)."""
+        data sheet 'Data', or where it was read from). first: the iteration its sheet's first row
+        is numbered (the network's own by default)."""
         data = None
-        if self.data is not None:  # its data sheet holds its samples in its order (the Order column)
-            data = DataSheet(DATA_NAME, self.data) if self.datasheet is None else \
-                dataclasses.replace(self.datasheet, data=self.data)
+        if self.data is not None:  # its data sheet holds its samples in its order (the Order column),
+            # the order of the iterations as its sheet numbers them, from `first` (see layout.numbering);
+            # a batch sheet's every row takes every sample, in turn
+            numbered = self.data if self.batch else self.data.numbered_on(self.first if first is None else first)
+            data = DataSheet(DATA_NAME, numbered) if self.datasheet is None else \
+                dataclasses.replace(self.datasheet, data=numbered)
         if not self.batch:
             return Layout(self.sizes, changes=changes, data=data)
         try:
@@ -197,7 +201,8 @@ class Network:
 
 class Trace:
     """A training's iterations as the rows of its sheet: one row per iteration kept (1, 1 + every,
-    ... and n), each quantity a numpy array stacked by iteration along its first axis:
+    ... and n; ``iterations`` numbers them from the network's first, which a resumed network
+    numbers on), each quantity a numpy array stacked by iteration along its first axis:
 
     - ``C``: (rows,), the cost; ``iterations``: (rows,), the iteration each row shows;
     - ``a[l]``: (rows, n_l), ``a[0]`` the inputs; ``delta[l]``: (rows, n_l); ``T``: (rows, n_L);
@@ -247,7 +252,8 @@ class Trace:
 
     @property
     def iterations(self) -> np.ndarray:
-        return np.fromiter(logged(self.n, self.every), dtype=np.int64, count=len(self.numbers))
+        """The iteration each row shows, numbered from the network's first (a resumed network's go on)."""
+        return self.network.first - 1 + np.fromiter(logged(self.n, self.every), dtype=np.int64, count=len(self.numbers))
 
     def __len__(self) -> int:
         return len(self.numbers)
@@ -279,7 +285,7 @@ class Workbook:
         self.networks: list[Network] = []
         for sheet, layout, p in found:
             net = Network(p.network.W, p.inputs, p.T, p.network.lr, sheet.name, source=path, data=p.data,
-                          batch=isinstance(layout, BatchLayout))
+                          batch=isinstance(layout, BatchLayout), first=first_iteration(sheet))
             net.datasheet = layout.data
             self.networks.append(net)
 
@@ -300,8 +306,9 @@ class Workbook:
         """The data rows sheet holds, its cached numbers, as a Trace (the one network's when sheet
         is None): the rows from the first data row down to the first without a cell in the network's
         columns. A cell without a number (empty, text, a formula never calculated) reads as NaN.
-        The rows are taken as iterations 1, 2, ...; for a sheet of every K-th iteration (`train
-        --log-every K`, whose verify report tells K and the last iteration) give every=K and n."""
+        The rows are taken as consecutive iterations from the sheet's first (1, or the one a resumed
+        sheet's note names: the trace's `iterations`); for a sheet of every K-th iteration (`train
+        --log-every K`, whose verify report tells K and how many iterations) give every=K and n."""
         if sheet is None:
             if len(self.networks) != 1:
                 raise SheetnetError(f"holds {len(self.networks)} networks: name the sheet", file=self.path)
@@ -318,9 +325,10 @@ class Workbook:
     def resume(self, sheet: str | None = None) -> Network:
         """The network of sheet (the one network's when None) as it stands after its last data
         row's update, its iterations numbered on from there (`sheetnet train --resume`): the sheet
-        is read to its last row, which is taken as iteration `rows` (the sheet's first row being
-        iteration 1), or of a values-only sheet, which may show every K-th iteration, the one verify
-        finds. A network on samples goes on in the order of its epochs."""
+        is read to its last row, which is taken as iteration first + rows - 1 (the sheet's first row
+        being iteration `first`: 1, or of a sheet itself resumed, the one its note in A1 names), or of
+        a values-only sheet, which may show every K-th iteration, the one verify finds. A network on
+        samples goes on in the order of its epochs."""
         if sheet is None:
             if len(self.networks) != 1:
                 raise SheetnetError(f"holds {len(self.networks)} networks: name the sheet", file=self.path)
@@ -328,12 +336,13 @@ class Workbook:
         net = self[sheet]
         [rows], _ = each_network(self.path, sheet, lambda *found: _Cached(*found, last_only=True))
         layout, last = rows.layout, rows.array()[0]
+        # The last row's iteration, counted from the sheet's first row (its number is net.first + iteration - 1).
         if not rows.formulas and rows.count > 1:  # values only: maybe every K-th iteration
             if net.data is not None and not net.batch and not net.datasheet.ordered:
                 raise SheetnetError(f"holds numbers only, and {UNORDERED}", file=self.path, sheet=sheet)
-            iteration = check(self.path, sheet).reports[0].iterations  # the last row's: verify finds K
+            iteration = check(self.path, sheet).reports[0].iterations  # verify finds K
         else:
-            iteration = rows.count  # of the last row, counted from the sheet's first
+            iteration = rows.count
         W = layout.unpack(last[None, :]).W
         W = [None] + [w[0] for w in W[1:]]
         if not all(np.isfinite(w).all() for w in W[1:]):
@@ -344,9 +353,9 @@ class Workbook:
         on = lambda k: net.data if net.data is None or net.batch else net.data.from_iteration(k)  # noqa: E731
         # The second iteration of a training from the last row starts from the weights after its update.
         *_, after = layout.train(Problem(Weights(W, net.lr), net.inputs, net.T, on(iteration)), 2)
-        first = _noted_first(self._book.sheet(sheet).value(1, 1))  # of a sheet itself resumed, its own
+        # net.first: of a sheet itself resumed, the first iteration its note names (layout.numbering)
         resumed = Network(after.W, net.inputs, net.T, net.lr, net.name, source=self.path, data=on(iteration + 1),
-                          batch=net.batch, first=first + iteration)
+                          batch=net.batch, first=net.first + iteration)
         resumed.datasheet = net.datasheet
         return resumed
 
@@ -488,7 +497,8 @@ def sweep(path: PathLike, network: Network, rates: Sequence[float], n: int, ever
     origin = f" from {network.source.name}, sheet {network.name}" if network.source else ""
     note = f"Trained by sheetnet sweep{origin}: {counted(n, 'iteration')}, " + _rows_note(n, every) + "."
     try:
-        curves, sheet = sweeping.sweep(path, network.name, network.layout(), network.problem, rates, n, every,
+        # A sweep's sheets number their iterations from 1, whatever the network's first.
+        curves, sheet = sweeping.sweep(path, network.name, network.layout(first=1), network.problem, rates, n, every,
                                        note, progress)
     except SheetnetError as e:
         raise e.located(file=path) from None
@@ -545,21 +555,6 @@ def _run(item: Network | Trace, name: str, n: int | None, every: int, note: str 
 
 def _iterations_note(first: int, n: int) -> str:
     return counted(n, "iteration") if first == 1 else f"iterations {first:,} to {first + n - 1:,}"
-
-
-# The end of the note train writes in A1 of a resumed sheet (see _run): what follows the file and
-# sheet names, which may hold any text, so matched from the end.
-_RESUMED = re.compile(r": iterations ([0-9][0-9,]*) to [0-9][0-9,]*, [^:]*, from the weights after the update of "
-                      r"iteration ([0-9][0-9,]*)(?:, on the data sheet's samples)?\.\Z")
-
-
-def _noted_first(note) -> int:
-    """The first iteration a sheet holds, as the note of a resumed sheet says it; 1 for any other note."""
-    found = _RESUMED.search(note) if isinstance(note, str) and len(note) < 10_000 else None
-    if found is None:
-        return 1
-    first, before = (int(x.replace(",", "")) for x in found.groups())
-    return first if first == before + 1 else 1
 
 
 def _rows_note(n: int, every: int, first: int = 1) -> str:
@@ -644,7 +639,7 @@ def _verify_trace(trace: Trace, tolerance: Tolerance) -> Report:
     head.rows[layout.first_row] = first | {layout.lr_col: Cell(trace.network.lr)}
     try:
         # The first row read as a sheet's, as a file's would be; the rows are the trace's iterations.
-        check = Check(head, *find(head), tolerance, every=trace.every)
+        check = Check(head, *find(head), tolerance, every=trace.every, first=trace.network.first)
     except SheetnetError as e:
         raise e.located(file=trace.network.source) from None
     check.feed(layout.first_row, head.rows[layout.first_row])

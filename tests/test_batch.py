@@ -370,7 +370,7 @@ def test_verify_fails_a_data_sheet_the_batch_sheet_does_not_show(tmp_path, capsy
     capsys.readouterr()
     assert cli.main(["verify", str(tmp_path / "text.xlsx")]) == 2
     assert capsys.readouterr().err == ("sheetnet: error: " + str(tmp_path / "text.xlsx") + ", sheet 'Data', cell B3: "
-                                       "a0 of sample 2 must be a finite number, not 'zero'\n")
+                                       "a0 of sample 2 must be a number, not 'zero'\n")
 
 
 def test_a_values_only_batch_sheet_keeps_its_own_samples(tmp_path):

@@ -21,8 +21,8 @@ from libreoffice import convert
 
 import sheetnet
 from sheetnet import formats
-from sheetnet.grid import sheet_name_problem
-from sheetnet.layout import Kind, networks
+from sheetnet.grid import Cell, Sheet, sheet_name_problem
+from sheetnet.layout import Kind, networks, number
 from sheetnet.layout import data as datasheet
 from sheetnet.math.data import XOR, Dataset
 from sheetnet.math.network import FloatPath, NumpyPath, Problem, history, logged, train
@@ -259,7 +259,8 @@ def _edited(tmp_path, edit, name="edited.xlsx"):
 
 
 @pytest.mark.parametrize("edit, cell, words", [
-    (lambda b: b["Data"].__setitem__("B3", "x"), "B3", "a0 of sample 2 must be a finite number, not 'x'"),
+    (lambda b: b["Data"].__setitem__("B3", "x"), "B3", "a0 of sample 2 must be a number, not 'x'"),
+    (lambda b: b["Data"].__setitem__("C4", None), "C4", "a1 of sample 3 must be a number, not empty"),
     (lambda b: b["Data"].__setitem__("D1", None), "D1", "no target"),
     (lambda b: b["Data"].delete_rows(2, 4), "A2", "no sample"),
     (lambda b: b["Sheet1"].__setitem__("B9", 7), "B9", "1 to 4"),
@@ -280,6 +281,24 @@ def test_bad_data_is_refused_naming_the_cell(tmp_path, edit, cell, words):
         [line] = result.stderr.strip().splitlines()
         assert cell in line and words in line, line
     assert not (tmp_path / "out.ods").exists()
+
+
+def test_one_reader_of_numbers_keeps_each_callers_empty_cell():
+    """layout.number reads a first data row's cells (empty: 0, as a spreadsheet reads it) and a
+    sample's (empty: an error, as for text or a number that is not finite), naming the cell."""
+    sheet = Sheet("S")
+    for col, value in ((3, 0.25), (4, "x"), (5, math.inf), (6, True), (7, 3)):
+        sheet.set(8, col, Cell(value))
+    assert number(sheet, 8, 3, "a0") == 0.25 and number(sheet, 8, 7, "a1", empty=None) == 3.0
+    assert number(sheet, 8, 8, "w00 of layer 1") == 0.0 and number(sheet, 8, 8, "x", empty=-1.0) == -1.0
+    for col, empty, words in ((8, None, "cell H8: a0 of sample 2 must be a number, not empty"),
+                              (4, None, "cell D8: a0 of sample 2 must be a number, not 'x'"),
+                              (4, 0.0, "cell D8: a0 of sample 2 must be a number, not 'x'"),
+                              (5, 0.0, "cell E8: a0 of sample 2 must be a finite number, not inf"),
+                              (6, None, "cell F8: a0 of sample 2 must be a number, not True")):
+        with pytest.raises(sheetnet.SheetnetError) as e:
+            number(sheet, 8, col, "a0 of sample 2", empty=empty)
+        assert str(e.value) == f"sheet 'S', {words}"
 
 
 def test_a_sheet_saved_without_cached_values_computes_its_epoch_costs(tmp_path):
@@ -403,7 +422,7 @@ def test_a_resumed_sheet_resumed_again_numbers_on_from_its_own_iterations(tmp_pa
 
 def test_a_note_naming_iterations_in_a_sheet_name_does_not_move_the_numbering():
     """The iterations are read from the end of the note, after the file and sheet names (any text)."""
-    from sheetnet.api import _noted_first
+    from sheetnet.layout.numbering import noted_first as _noted_first
     end = ": iterations 15 to 19, one per row, from the weights after the update of iteration 14."
     assert _noted_first("Trained by sheetnet from a.ods, sheet S" + end) == 15
     assert _noted_first("Trained by sheetnet from a.ods, sheet S" + end.replace("14.", "14, on the data sheet's "
@@ -454,6 +473,80 @@ def test_a_sheet_of_every_kth_iteration_verifies_and_resumes(tmp_path, suffix):
     assert resumed.first == 1001 and resumed.data.samples(1) == whole.network.data.samples(1001)
     for l in (1, 2):
         np.testing.assert_allclose(resumed.W[l], whole.W[l][-1], rtol=1e-13)
+
+
+def _with_sample(src: Path, out: Path, cell: str, sample: int) -> Path:
+    """A copy of an .xlsx whose network sheet (the second, after the data sheet) shows another
+    sample number in cell, a cell of the sample column (a number, no formula)."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet2.xml":
+                text = data.decode()
+                found = re.search(f'<c r="{cell}"[^>]*><v>[^<]*</v></c>', text)
+                assert found, cell
+                data = (text[:found.start()] + f'<c r="{cell}"><v>{sample}</v></c>' + text[found.end():]).encode()
+            zout.writestr(item, data)
+    return out
+
+
+def test_verify_numbers_a_resumed_online_sheet_as_train_does(tmp_path):
+    """A sheet resumed after iteration 6 holds iterations 7, 8, ...: verify names them so, and the
+    sample each takes is order[(k - 1) mod m] of its data sheet's Order column, which holds the
+    order of the epochs as the sheets number their iterations (not one rolled to the resumed row)."""
+    src, once = tmp_path / "xor.xlsx", tmp_path / "once.xlsx"
+    assert sheetnet_cli("template", src, "--data", "xor", "--shuffle", "3", "-n", "6").returncode == 0
+    result = sheetnet_cli("train", src, "--resume", "-n", "9", "-o", once, "--results-only")
+    assert result.returncode == 0 and "iterations 7 to 15" in result.stdout, result.stdout + result.stderr
+    shuffled = Dataset.shuffled(XOR.X, XOR.T, 3)
+    assert datasheet.read(formats.read(once).sheet("Data")).data.order.tolist() == shuffled.order.tolist()
+    result = sheetnet_cli("verify", once)
+    assert result.returncode == 0, result.stdout
+    [report] = sheetnet.check(once).reports
+    assert (report.first_iteration, report.iterations, report.last_iteration) == (7, 9, 15)
+    assert "iterations 7 to 15 (rows 8-16)" in report.text()
+    assert sheetnet.open(once).trace().numbers[:, 0].tolist() == [shuffled.samples(k) + 1 for k in range(7, 16)]
+    # Row 13, after the first epoch's rows (which show the order), shows iteration 12: it takes the
+    # sample the Order column names last ((12 - 1) mod 4 = 3).
+    uses = shuffled.samples(12) + 1
+    assert uses == shuffled.order[3] + 1
+    wrong = uses % 4 + 1
+    result = sheetnet_cli("verify", _with_sample(once, tmp_path / "wrong.xlsx", "B13", wrong))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "first failing cell: B13, the number of the row's sample, iteration 12" in result.stdout, result.stdout
+    assert f"shows sample {wrong}; iteration 12 uses sample {uses}" in result.stdout, result.stdout
+
+
+def test_resumed_sheets_of_every_kth_iteration_verify_in_a_copy(tmp_path):
+    """train --resume into a copy of the workbook keeps its data sheet: the resumed sheet of numbers
+    (which shows no order) takes its samples from that Order column, numbered on from its noted
+    first iteration, 1,004 (1,003 is no multiple of the 4 samples); twice, then once with formulas."""
+    src = tmp_path / "x.ods"
+    assert sheetnet_cli("template", src, "--layers", "2", "2", "1", "--data", "xor", "--shuffle", "3").returncode == 0
+    steps = [(src, None, "a.ods", ("-n", "1003", "--log-every", "7")),
+             ("a.ods", "Sheet1 trained", "b.ods", ("--resume", "-n", "1001", "--log-every", "7")),
+             ("b.ods", "Sheet1 trained trained", "c.ods", ("--resume", "-n", "1002", "--log-every", "7")),
+             ("c.ods", "Sheet1 trained trained trained", "d.ods", ("--resume", "-n", "6"))]
+    for before, sheet, after, args in steps:
+        result = sheetnet_cli("train", tmp_path / before, *(("--sheet", sheet) if sheet else ()), *args,
+                              "-o", tmp_path / after)
+        assert result.returncode == 0, result.stderr
+        result = sheetnet_cli("verify", tmp_path / after)
+        assert result.returncode == 0, result.stdout + result.stderr
+    reports = sheetnet.check(tmp_path / "d.ods").reports
+    assert [(r.first_iteration, r.last_iteration, r.every) for r in reports] == [
+        (1, 4, 1), (1, 1003, 7), (1004, 2004, 7), (2005, 3006, 7), (3007, 3012, 1)]
+    book = sheetnet.open(tmp_path / "d.ods")
+    last = book.networks[-1]
+    assert last.first == 3007
+    whole = book["Sheet1"]
+    samples = [whole.data.samples(k) + 1 for k in range(3007, 3013)]
+    assert book.trace(last.name).numbers[:, 0].tolist() == samples
+    resumed = book.resume(last.name)
+    expected = whole.train(3013, progress=False)
+    assert resumed.first == 3013 and resumed.data.samples(1) == whole.data.samples(3013)
+    for l in (1, 2):
+        np.testing.assert_allclose(resumed.W[l], expected.W[l][-1], rtol=1e-12)
 
 
 @pytest.mark.parametrize("args", [("-n", "6", "--log-every", "2"), ("-n", "1002", "--log-every", "1000"),

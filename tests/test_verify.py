@@ -12,6 +12,7 @@ import pytest
 from libreoffice import convert
 
 from sheetnet import formats
+from sheetnet.api import open as open_workbook
 from sheetnet.commands.output import Run, write
 from sheetnet.formula import FormulaError, parse
 from sheetnet.grid import Cell, Row, column_number, fresh_name, parse_address
@@ -423,3 +424,45 @@ def test_a_sheet_of_every_kth_iteration_verifies(tmp_path):
     assert tampered.first.cell == "J20" and tampered.first.what.endswith("iteration 85 (after the update of iteration 84)")
     assert tampered.first.problem == "differs from the recomputation from the first row"
     assert [f.cell for f in tampered.faults] == ["J20", "W20"]  # and the activation computed from it
+
+
+def test_a_resumed_sheet_is_numbered_as_train_numbers_it(tmp_path):
+    """train --resume numbers a sheet's iterations on (its note in A1 says from which): verify and
+    explain name its rows by those numbers, a clean one verifies, and a sheet of every K-th
+    iteration resumed again goes on from its own."""
+    src, once, twice = tmp_path / "net.xlsx", tmp_path / "once.xlsx", tmp_path / "twice.xlsx"
+    assert sheetnet("template", src, "--seed", "3").returncode == 0
+    assert sheetnet("train", src, "-n", "10", "-o", once, "--results-only").returncode == 0
+    assert sheetnet("train", once, "--resume", "-n", "10", "-o", twice, "--results-only").returncode == 0
+    result = sheetnet("verify", twice, "--json")
+    assert result.returncode == 0, result.stdout
+    [doc] = json.loads(result.stdout)["networks"]
+    assert (doc["first_iteration"], doc["last_iteration"], doc["iterations"], doc["rows"]) == (11, 20, 10, [8, 17])
+    assert "iterations 11 to 20 (rows 8-17)" in sheetnet("verify", twice).stdout
+    # Row 12 shows iteration 15: its weight w01 of layer 1 (F), changed.
+    bad = tmp_path / "bad.xlsx"
+    _edit_xlsx(twice, bad, "F12", value="0.5")
+    result = sheetnet("verify", bad)
+    assert result.returncode == 1
+    assert "first failing cell: F12, w01 of layer 1, iteration 15 (after the update of iteration 14)" in result.stdout, \
+        result.stdout
+    explained = sheetnet("explain", twice, "F12")
+    assert explained.returncode == 0 and "iteration 15 (after the update of iteration 14)" in explained.stdout, \
+        explained.stdout
+    # The same weight of a straight training of 15 iterations: the resumed sheet's numbers are those.
+    sheet = formats.read(twice).sheet("Sheet1")
+    expected = open_workbook(src)["Sheet1"].train(15, progress=False)
+    assert sheet.value(12, column_number("F")) == pytest.approx(expected.W[1][-1][0, 1], rel=1e-13)
+
+    # A sheet of every 50th iteration resumed from the one of every 100th: rows 1,002, 1,052, ...
+    logged, again = tmp_path / "logged.xlsx", tmp_path / "again.xlsx"
+    assert sheetnet("train", src, "-n", "1001", "--log-every", "100", "-o", logged, "--results-only").returncode == 0
+    result = sheetnet("train", logged, "--resume", "-n", "501", "--log-every", "50", "-o", again, "--results-only")
+    assert result.returncode == 0, result.stderr
+    result = sheetnet("verify", again)
+    assert result.returncode == 0, result.stdout
+    assert "iterations 1,002 to 1,502 (rows 8-18, one row for every 50th and the last one)" in result.stdout
+    sheet = formats.read(again).sheet("Sheet1")
+    tampered = _tamper(sheet, 12, 6, Cell(sheet.value(12, 6) + 1e-6))  # row 12: iteration 1,002 + 4·50
+    assert tampered.first.cell == "F12" and tampered.first.what.startswith("w01 of layer 1, iteration 1202"), \
+        tampered.first.what

@@ -112,7 +112,8 @@ def explained(file: str, held: Held, layout: Layout, problem: Problem, report: R
                            about=("how far each update moves the weights: ",
                                   Relation(w, w - product(gamma, Partial(COST, w)), "←")),
                            remarks=(("typed in the first data row; every weight update of every row uses it",),),
-                           recomputed=problem.network.lr, feeds=_feeds(held, layout, row, col, report.every),
+                           recomputed=problem.network.lr,
+                           feeds=_feeds(held, layout, row, col, report.every, report.first_iteration),
                            **_verified(report, fault))
     if (row, col) in layout.header():
         return Explanation(**base, **_heading(layout, row, col, c))
@@ -136,12 +137,14 @@ def _verified(report: Report, fault: Fault | None) -> dict:
 def _network_cell(held: Held, layout: Layout, problem: Problem, report: Report, c: Column, row: int) -> dict:
     every, first = report.every, layout.first_row
     # A sheet of every K-th iteration ends with the last iteration, off the grid of K.
+    # Counted from the first row (the recomputation's), and as the sheet numbers them (a resumed sheet's go on).
     iteration = lambda r: report.iterations if r == report.last_row else 1 + (r - first) * every  # noqa: E731
+    shown = lambda r: report.first_iteration - 1 + iteration(r)  # noqa: E731
     k = iteration(row)
     layered = c.kind in (Kind.WEIGHT, Kind.ACTIVATION, Kind.DELTA, Kind.CHANGE)
-    what = c.describe() + (f", {layer_name(layout, c.layer)}" if layered else "") + f", iteration {k:,}"
+    what = c.describe() + (f", {layer_name(layout, c.layer)}" if layered else "") + f", iteration {shown(row):,}"
     if c.kind == Kind.WEIGHT and row > first and every == 1:
-        what += f" (after the update of iteration {k - 1:,})"
+        what += f" (after the update of iteration {shown(row) - 1:,})"
     rule = law(layout, c, row)
     remarks = rule.remarks if rule is not None else (_online(held, layout, c, row) if layout.online else None) or \
         (_TYPED[c.kind],)
@@ -156,14 +159,14 @@ def _network_cell(held: Held, layout: Layout, problem: Problem, report: Report, 
         # A weight's update subtracts the gradient of the row above; the first row's is its own.
         at = row - 1 if c.kind == Kind.WEIGHT and rule is not None and every == 1 else row
         explained_chain = chain(layout, c, at, held.number)
-        chain_about = f"in row {at} (iteration {iteration(at):,})"
+        chain_about = f"in row {at} (iteration {shown(at):,})"
         if c.kind == Kind.WEIGHT:
             chain_about += (", the gradient this update subtracts" if at < row else
                             ", the gradient of this iteration, which the next row's update subtracts")
     recomputed = layout.matrix(history(problem, k, max(k - 1, 1)))[-1][layout.columns.index(c)]
-    return dict(kind=str(c.kind), what=what, about=about(layout, c), symbol=of(c, row), iteration=k, law=rule,
+    return dict(kind=str(c.kind), what=what, about=about(layout, c), symbol=of(c, row), iteration=shown(row), law=rule,
                 equation=worked, remarks=remarks, recomputed=float(recomputed), chain=explained_chain,
-                chain_about=chain_about, feeds=_feeds(held, layout, row, c.col, every))
+                chain_about=chain_about, feeds=_feeds(held, layout, row, c.col, every, report.first_iteration))
 
 
 _TYPED = {
@@ -237,7 +240,7 @@ def about(layout: Layout, c: Column) -> tuple:
                                                        "the targets")
 
 
-def _feeds(held: Held, layout: Layout, row: int, col: int, every: int) -> tuple:
+def _feeds(held: Held, layout: Layout, row: int, col: int, every: int, start: int = 1) -> tuple:
     """The cells of row `row` and the next whose formulas refer to cell (row, col)."""
     out = []
     for r in (row, row + 1):
@@ -249,16 +252,16 @@ def _feeds(held: Held, layout: Layout, row: int, col: int, every: int) -> tuple:
             except FormulaError:
                 continue  # a formula sheetnet cannot read uses no cell that it can tell
             if any(s in (None, held.head.name) and (rr, cc) == (row, col) for s, rr, cc in refers):
-                out.append(Feed(address(r, c), _what(layout, r, c, every), cell.formula))
+                out.append(Feed(address(r, c), _what(layout, r, c, every, start), cell.formula))
     return tuple(out)
 
 
-def _what(layout: Layout, row: int, col: int, every: int) -> str:
-    """A network cell's quantity and iteration, in words; '' for another cell."""
+def _what(layout: Layout, row: int, col: int, every: int, start: int = 1) -> str:
+    """A network cell's quantity and iteration (the first row's being start), in words; '' for another cell."""
     c = next((c for c in layout.columns if c.col == col), None)
     if c is None or row < layout.first_row:
         return ""
-    return f"{c.describe()}, iteration {1 + (row - layout.first_row) * every:,}"
+    return f"{c.describe()}, iteration {start + (row - layout.first_row) * every:,}"
 
 
 # -- captions and labels ---------------------------------------------------------------------------

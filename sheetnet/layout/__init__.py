@@ -21,7 +21,6 @@ layout trains as it shows the training (:meth:`Layout.histories`, :meth:`Layout.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -32,6 +31,7 @@ from ..errors import SheetnetError
 from ..expression import Node, Range, Ref, call, total
 from ..grid import Row, Sheet, address, column_letters
 from ..math.network import Iteration, Network, Problem, histories, train
+from .cells import number
 from .data import SAMPLE, DataSheet
 
 LEARNING_RATE = "Learning rate"
@@ -452,27 +452,15 @@ def _sizes_from_labels(tokens, label_row: int, sheet_name: str):
     return tuple(sizes), changes, online
 
 
-def _number(sheet: Sheet, row: int, col: int, what: str) -> float:
-    """A finite number from a cell of the first data row; an empty cell is 0, as in a spreadsheet."""
-    value = sheet.value(row, col)
-    if value is None or value == "":
-        return 0.0
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise SheetnetError(f"{what} must be a number, not {value!r}", sheet=sheet.name, cell=address(row, col))
-    if not math.isfinite(value):
-        raise SheetnetError(f"{what} must be a finite number, not {value}", sheet=sheet.name, cell=address(row, col))
-    return float(value)
-
-
 def _problem(sheet: Sheet, layout: Layout) -> Problem:
     r = layout.first_row
-    num = lambda c: _number(sheet, r, c.col, c.describe())
+    num = lambda c: number(sheet, r, c.col, c.describe())
     numbers = lambda kind, l: np.array([num(c) for c in layout.columns if (c.kind, c.layer) == (kind, l)])
     inputs, T = numbers(Kind.INPUT, 0), numbers(Kind.TARGET, layout.L)
     W = [None] + [numbers(Kind.WEIGHT, l).reshape(layout.sizes[l], -1) for l in range(1, layout.L + 1)]
     if sheet.value(r, layout.lr_col) is None:
         raise SheetnetError("the learning rate is missing", sheet=sheet.name, cell=layout.lr_address)
-    lr = _number(sheet, r, layout.lr_col, "the learning rate")
+    lr = number(sheet, r, layout.lr_col, "the learning rate")
     if lr <= 0:
         raise SheetnetError(f"the learning rate must be positive, not {lr}", sheet=sheet.name, cell=layout.lr_address)
     return Problem(Network(W, lr), inputs, T)

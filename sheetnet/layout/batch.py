@@ -30,7 +30,7 @@ from ..grid import Sheet, address
 from ..math import batch
 from ..math.data import Dataset
 from ..math.network import Network, Problem, shape
-from . import EPOCH_COST, LEARNING_RATE, Column, Kind, Layout, _number, _parse_label, _text
+from . import EPOCH_COST, LEARNING_RATE, Column, Kind, Layout, _parse_label, _text, number
 from .data import NAME, DataSheet
 
 MAX_COLUMNS = 16_384  # of a sheet, in .xlsx and in today's LibreOffice
@@ -277,7 +277,7 @@ def find(sheet: Sheet, label_row: int, lr_col: int, first_col: int) -> tuple[Bat
     read = {}  # (kind, layer, sample) -> the numbers of its columns
     for c in probe.columns:
         if c.kind in (Kind.INPUT, Kind.TARGET, Kind.WEIGHT):
-            read.setdefault((c.kind, c.layer, c.sample), []).append(_number(sheet, first_row, c.col, c.describe()))
+            read.setdefault((c.kind, c.layer, c.sample), []).append(number(sheet, first_row, c.col, c.describe()))
     numbers = lambda kind, l, s=None: np.array(read[(kind, l, s)])  # noqa: E731
     X = np.array([numbers(Kind.INPUT, 0, s) for s in range(m)])
     T = np.array([numbers(Kind.TARGET, probe.L, s) for s in range(m)])
@@ -285,7 +285,7 @@ def find(sheet: Sheet, label_row: int, lr_col: int, first_col: int) -> tuple[Bat
     W = [None] + [numbers(Kind.WEIGHT, l).reshape(sizes[l], -1) for l in range(1, len(sizes))]
     if sheet.value(first_row, lr_col) is None:
         raise SheetnetError("the learning rate is missing", sheet=sheet.name, cell=address(first_row, lr_col))
-    lr = _number(sheet, first_row, lr_col, "the learning rate")
+    lr = number(sheet, first_row, lr_col, "the learning rate")
     if lr <= 0:
         raise SheetnetError(f"the learning rate must be positive, not {lr}", sheet=sheet.name,
                             cell=address(first_row, lr_col))

@@ -13,7 +13,6 @@ and takes it from here.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +21,7 @@ from ..errors import SheetnetError
 from ..expression import Ref
 from ..grid import Row, Sheet, address, plain
 from ..math.data import Dataset, labels, split_labels
+from .cells import number
 
 SAMPLE = "Sample"
 ORDER = "Order"
@@ -102,12 +102,13 @@ def read(sheet: Sheet) -> DataSheet:
     rows = []
     r = label_row + 1
     while sheet.value(r, sample_col) is not None:
-        number = sheet.value(r, sample_col)
-        if number != len(rows) + 1 or isinstance(number, bool):
-            raise SheetnetError(f"expected sample number {len(rows) + 1} here, not {plain(number)}: the samples are "
+        given = sheet.value(r, sample_col)
+        if given != len(rows) + 1 or isinstance(given, bool):
+            raise SheetnetError(f"expected sample number {len(rows) + 1} here, not {plain(given)}: the samples are "
                                 "numbered 1, 2, ... from the first row below the labels", sheet=sheet.name,
                                 cell=address(r, sample_col))
-        rows.append([_number(sheet, r, sample_col + 1 + k, label, len(rows) + 1) for k, label in enumerate(labels(n0, nL))])
+        rows.append([number(sheet, r, sample_col + 1 + k, f"{label} of sample {len(rows) + 1}", empty=None)
+                     for k, label in enumerate(labels(n0, nL))])
         r += 1
     if not rows:
         raise SheetnetError("holds no sample below its labels (sample 1 goes here)", sheet=sheet.name,
@@ -131,16 +132,6 @@ def read(sheet: Sheet) -> DataSheet:
                                 "here", sheet=sheet.name, cell=address(label_row + 1 + p, found.order_col))
     return DataSheet(sheet.name, Dataset(data[:, :n0], data[:, n0:], [int(s) - 1 for s in order]), label_row,
                      sample_col, ordered=True)
-
-
-def _number(sheet: Sheet, r: int, c: int, label: str, sample: int) -> float:
-    """A finite number from a sample's cell."""
-    value = sheet.value(r, c)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        shown = "empty" if value is None or value == "" else repr(value)
-        raise SheetnetError(f"{label} of sample {sample} must be a finite number, not {shown}", sheet=sheet.name,
-                            cell=address(r, c))
-    return float(value)
 
 
 def write(w, data: DataSheet) -> None:

@@ -6,7 +6,10 @@ formulas refer to, or, where the file gives no formulas, the workbook's only dat
 order of the samples is the one its sample column shows in the first epoch (its first m rows),
 kept for every epoch; a sheet of fewer rows continues with the samples it has not shown, in the
 data sheet's Order column's order (in turn without one). A sheet of numbers only, whose rows may
-show every K-th iteration, takes the Order column's order.
+show every K-th iteration, takes the Order column's order. The Order column's order is that of
+the iterations as the sheet numbers them (see layout.numbering): a resumed sheet whose first row
+is iteration 1,004 (of 4 samples) starts with the sample the column names 4th, as the training it
+goes on from did.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from ..math.network import Problem, shape
 from . import Kind, Layout, find_label_row
 from . import data as datasheet
 from .batch import BatchLayout, with_data_sheet
+from .numbering import first_iteration
 
 # Why a values-only sheet's rows that may show every K-th iteration cannot be checked or resumed
 # without its data sheet's Order column (resume and verify say it).
@@ -153,7 +157,10 @@ def attach(sheet: Sheet, layout: Layout, problem: Problem, data_sheets) -> tuple
     # go (the data sheet's Order column, or the samples in turn, tells the rest); those of a sheet
     # of numbers may show every K-th: its data sheet's Order column tells it, where it has one.
     values_only = sheet.cell(layout.first_row, layout.at(Kind.INPUT, 0).col).formula is None
-    epochs = data.data.order if values_only and data.ordered else order(sheet, layout, shown, data.data.order)
+    # The Order column names the order of the iterations as the sheet numbers them (a resumed
+    # sheet's from its noted first); the problem trains from the first row, its iteration 1.
+    ordered = data.data.from_iteration(first_iteration(sheet)).order
+    epochs = ordered if values_only and data.ordered else order(sheet, layout, shown, ordered)
     dataset = Dataset(data.data.X, data.data.T, epochs)
     first = dataset.samples(1)
     return (dataclasses.replace(layout, data=data),

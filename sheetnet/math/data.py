@@ -84,6 +84,12 @@ class Dataset:
         training resumed there)."""
         return Dataset(self.X, self.T, np.roll(self.order, -((k - 1) % self.m)))
 
+    def numbered_on(self, first: int) -> Dataset:
+        """The same samples, in the order whose iteration `first` is this order's iteration 1 (the
+        inverse of from_iteration): the order of the epochs as a sheet whose rows number on from
+        `first` (a resumed sheet) names it, which its data sheet's Order column holds."""
+        return Dataset(self.X, self.T, np.roll(self.order, (first - 1) % self.m))
+
     def samples(self, k: np.ndarray | int) -> np.ndarray | int:
         """The 0-based sample of iteration k (from 1): order[(k − 1) mod m]."""
         picked = self.order[(np.asarray(k) - 1) % self.m]

@@ -100,8 +100,8 @@ class Report:
 
     sheet: str
     sizes: tuple
-    iterations: int
-    every: int  # rows show iterations 1, 1 + every, ... and the last (sheetnet train --log-every)
+    iterations: int  # how many: the sheet shows iterations first_iteration to first_iteration + iterations - 1
+    every: int  # rows show iterations first, first + every, ... and the last (sheetnet train --log-every)
     first_row: int
     last_row: int
     learning_rate: float
@@ -118,6 +118,11 @@ class Report:
     faults: list  # formula faults and local number faults, in runs
     unchecked: list = field(default_factory=list)  # Notes of the cells whose formula is not checked, in runs
     warnings: list = field(default_factory=list)  # Notes of formulas right in their row, wrong filled down
+    first_iteration: int = 1  # the first row's, as the sheet numbers them (a resumed sheet's go on)
+
+    @property
+    def last_iteration(self) -> int:
+        return self.first_iteration + self.iterations - 1
 
     @property
     def ok(self) -> bool:
@@ -130,7 +135,8 @@ class Report:
     def as_dict(self) -> dict:
         return {
             "sheet": self.sheet, "ok": self.ok, "shape": self.shape, "sizes": list(self.sizes),
-            "iterations": self.iterations, "every": self.every, "rows": [self.first_row, self.last_row],
+            "iterations": self.iterations, "first_iteration": self.first_iteration,
+            "last_iteration": self.last_iteration, "every": self.every, "rows": [self.first_row, self.last_row],
             "learning_rate": {"cell": self.learning_rate_cell, "value": self.learning_rate},
             "tolerance": {"rtol": self.tolerance.rtol, "atol": self.tolerance.atol},
             "formulas": self.formulas, "holds_formulas": self.formulas > 0,
@@ -146,7 +152,9 @@ class Report:
 
     def text(self, most: int = 12) -> str:
         rows = "" if self.every == 1 else f", one row for every {ordinal(self.every)} and the last one"
-        lines = [f"sheet {self.sheet!r}: {self.shape} network, {counted(self.iterations, 'iteration')} (rows "
+        iterations = counted(self.iterations, "iteration") if self.first_iteration == 1 else \
+            f"iterations {self.first_iteration:,} to {self.last_iteration:,}"
+        lines = [f"sheet {self.sheet!r}: {self.shape} network, {iterations} (rows "
                  f"{self.first_row}-{self.last_row}{rows}), learning rate {self.learning_rate:g} in "
                  f"{self.learning_rate_cell}: " + ("OK" if self.ok else "FAILS")]
         if not self.formulas:

@@ -96,7 +96,8 @@ class Samples:
     def add(self, c: Chunk) -> None:
         """Check the chunk's rows."""
         self.chunk, self.index = c, {col: j for j, col in enumerate(self.window.cols)}
-        uses = (self.order.samples(c.numbers) + 1).tolist()
+        # The problem's order counts from the first data row, whatever iteration the sheet numbers it.
+        uses = (self.order.samples(c.numbers - (self.window.start - 1)) + 1).tolist()
         for k, r in enumerate(c.rows.tolist()):
             iteration = int(c.numbers[k])
             sample, formulas = self.held.pop(r, (None, [None] * (len(self.cols) - 1)))

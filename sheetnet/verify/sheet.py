@@ -79,7 +79,8 @@ class Window:
         self.near: dict = {}  # row -> cells of the chunk and its margin
         self.numbers: Numbers | None = None  # of the chunk and its margin
         self.last = self.first - 1  # the last data row read so far: they run on without a gap
-        self.every = 1  # rows show iterations 1, 1 + every, ...
+        self.every = 1  # rows show iterations start, start + every, ...
+        self.start = 1  # the iteration the first data row shows (a resumed sheet's numbers go on)
 
     def _aliases(self) -> dict:
         """{(sheet, row, col): (None, row, col)}: the cells of other sheets that a cell down to the
@@ -121,7 +122,7 @@ class Window:
         c = self.by_col.get(col)
         if c is None or not self.first <= row <= self.last:
             return ""
-        return f"{c.describe()}, iteration {1 + (row - self.first) * self.every}"
+        return f"{c.describe()}, iteration {self.start + (row - self.first) * self.every}"
 
     # -- the chunk as arrays -------------------------------------------------------------------
 

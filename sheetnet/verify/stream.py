@@ -9,6 +9,7 @@ from ..errors import SheetnetError
 from ..grid import Sheet, address, parse_address
 from ..layout import Layout, networks
 from ..layout.batch import BatchLayout, stale_samples
+from ..layout.numbering import first_iteration
 from ..layout.online import UNORDERED
 from ..math.network import Problem
 from .compare import Findings
@@ -48,10 +49,13 @@ def verify_sheet(sheet: Sheet, layout: Layout, problem: Problem, tolerance: Tole
 class Check:
     """Verifying one network as its rows stream in: feed(row, cells) for each row from the first
     data row on, ascending, then finish() gives the Report. every: the K of rows that show
-    iterations 1, 1 + K, ..., where it is known (a trace's); else a values-only sheet's is found."""
+    iterations 1, 1 + K, ..., where it is known (a trace's); else a values-only sheet's is found.
+    first: the number of the iteration the first data row shows, where it is known (a trace's);
+    else the sheet's, as its note names it (layout.numbering: a resumed sheet numbers on). The
+    problem trains from the first data row whatever its number: its iteration 1."""
 
     def __init__(self, head: Sheet, layout: Layout, problem: Problem, tolerance: Tolerance = Tolerance(),
-                 names=None, every: int | None = None):
+                 names=None, every: int | None = None, first: int | None = None):
         self.layout, self.problem, self.tol = layout, problem, tolerance
         self.stale: list[Fault] = []  # a batch sheet's first-row copies of samples its data sheet no longer holds
         given = None
@@ -65,6 +69,7 @@ class Check:
                                 "not recalculated since that cell changed", value, cached)
                           for cell, s, what, k, value, copy, cached in stale_samples(head, layout, d)]
         self.window = Window(head, layout, names, given)
+        self.window.start = first_iteration(head) if first is None else first
         self.formulas = Formulas(self.window, tolerance)
         self.findings = Findings(self.window, self.formulas, tolerance)
         self.trace = Trace(problem, layout, tolerance)
@@ -108,6 +113,7 @@ class Check:
         layout, f = self.layout, self.findings
         report = Report(
             sheet=self.window.name, sizes=layout.sizes, iterations=self.iterations, every=self.window.every,
+            first_iteration=self.window.start,
             first_row=self.first, last_row=self.window.last, learning_rate=self.problem.network.lr,
             learning_rate_cell=layout.lr_address, tolerance=self.tol, formulas=f.formula_cells,
             uncached=self.uncached, not_checked=self.formulas.not_checked, quantities=list(f.quantities.values()),
@@ -146,7 +152,7 @@ class Check:
         cell = address(first, column.col) + (f":{address(last, column.col)}" if last > first else "")
         if count != last - first + 1:
             cell = address(first, column.col)
-        iterations = [1 + (r - self.first) * window.every for r in (first, last)]
+        iterations = [window.start + (r - self.first) * window.every for r in (first, last)]
         what = column.describe() + (f", iteration {iterations[0]}" if last == first else
                                     f", iterations {iterations[0]}-{iterations[1]}")
         return Note(cell, what, self.formulas.forms[i].text(first), message, count)
@@ -176,16 +182,19 @@ class Check:
                     not self.tol.close(found[1, weights], trace[1, weights]).all():
                 # The second row is not iteration 2 (its weights follow from the first row's alone),
                 # and the rows do not tell the order of the samples of the iterations between.
-                raise SheetnetError(f"row {lo + 1} does not show iteration 2, and {UNORDERED}", sheet=window.name,
+                raise SheetnetError(f"row {lo + 1} does not show iteration {window.start + 1:,}, and {UNORDERED}", sheet=window.name,
                                     cell=address(lo + 1, cols[weights[0]]))
             every = self.trace.logged(found[1])
             if every > 1:
                 self.trace.restart(every)
                 window.every, trace = every, self.trace.take(n)
-        numbers = 1 + (rows - self.first) * window.every
+        # The iteration each row shows, as the sheet numbers them; the recomputation's count from 1.
+        before = window.start - 1
+        numbers = window.start + (rows - self.first) * window.every
         if final and window.every > 1 and hi > self.first:
-            numbers[-1], trace[-1] = self.trace.last_logged(found[-1], int(numbers[-1]))
-        self.iterations = int(numbers[-1])
+            last, trace[-1] = self.trace.last_logged(found[-1], int(numbers[-1]) - before)
+            numbers[-1] = before + last
+        self.iterations = int(numbers[-1]) - before
         chunk = Chunk(lo=lo, rows=rows, numbers=numbers, ids=ids, found=found, empty=empty, text=text, trace=trace)
         self.findings.add(chunk)
         if self.samples is not None:
