@@ -1046,6 +1046,47 @@ def test_renaming_never_touches_text_that_looks_like_an_attribute(tmp_path, suff
             assert b'table:style-name="' + renamed + b'"' in content
 
 
+def _spoiled_part(path: Path, part: str, how: str) -> None:
+    """The workbook at path with one part cut in half (XML left unclosed), or its deflated bytes
+    scrambled (a broken zip member), the others as they were."""
+    with zipfile.ZipFile(path) as z:
+        parts = [(info.filename, info.compress_type, z.read(info)) for info in z.infolist()]
+    with zipfile.ZipFile(path, "w") as z:
+        for name, method, data in parts:
+            z.writestr(name, data[:len(data) // 2] if name == part and how == "cut" else data, compress_type=method)
+    if how == "scrambled":
+        data = bytearray(path.read_bytes())
+        with zipfile.ZipFile(path) as z:
+            info = z.getinfo(part)
+        start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+        for k in range(start + 5, start + info.compress_size - 5, 3):
+            data[k] ^= 0x5A
+        path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("suffix, part, how, words", [
+    (".ods", "META-INF/manifest.xml", "cut", "META-INF/manifest.xml is not well-formed XML"),
+    (".ods", "styles.xml", "cut", "styles.xml is not well-formed XML"),
+    (".ods", "settings.xml", "cut", "settings.xml is not well-formed XML"),
+    (".ods", "settings.xml", "scrambled", "not a valid .ods file (broken zip"),
+    (".xlsx", "xl/styles.xml", "cut", "xl/styles.xml is not well-formed XML"),
+    (".xlsx", "xl/styles.xml", "scrambled", "not a valid .xlsx file (broken zip"),
+])
+def test_a_broken_part_of_the_workbook_copied_is_named_as_its_own(tmp_path, suffix, part, how, words):
+    """Parts train does not read, but copies into its output: what is wrong with them is the
+    input's fault, said in one line naming it (not the output, which is never left behind)."""
+    from sheetnet.math.template import random_problem
+
+    source = tmp_path / f"net{suffix}"
+    write(source, [Run("Sheet1", Layout((2, 2, 2)), random_problem((2, 2, 2), seed=1), 3)])
+    _spoiled_part(source, part, how)
+    before = source.read_bytes()
+    result = run("train", source, "-n", 5, "-o", "out" + suffix, cwd=tmp_path)
+    one_line_error(result, f"error: {source}: ", words)
+    assert "Exception ignored" not in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == [source.name] and source.read_bytes() == before
+
+
 def test_counts_are_found_in_start_tags_not_in_look_alikes(tmp_path):
     """The counts of the workbook's format lists that grow are updated in their start tags,
     read attribute by attribute: not in a comment that spells one, nor misled by '/>' in a value."""

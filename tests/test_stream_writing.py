@@ -126,6 +126,44 @@ def test_the_switch_interval_is_short_while_a_thread_deflates_and_restored_after
     z.close()
 
 
+def test_abort_after_close_leaves_the_switch_interval_alone():
+    # A writer's clean-up may abort a member it closed: the interval's count must not go below 0.
+    before = sys.getswitchinterval()
+    z = zipfile.ZipFile(io.BytesIO(), "w", compression=zipfile.ZIP_DEFLATED)
+    member = _deflate.Member(z, "a")
+    member.close()
+    member.abort()
+    assert sys.getswitchinterval() == before
+    again = _deflate.Member(z, "b")
+    assert sys.getswitchinterval() == min(before, _deflate.SWITCH_INTERVAL)
+    again.close()
+    assert sys.getswitchinterval() == before
+    z.close()
+
+
+@pytest.mark.parametrize("suffix", [".ods", ".xlsx"])
+def test_a_failure_as_a_writer_finishes_is_raised_and_leaves_no_thread(tmp_path, suffix, monkeypatch):
+    """The last text a writer writes fails (a deflating thread's full disk surfaces there): that
+    error is raised, not zipfile's complaint about an open member; the thread ends, the switch
+    interval is restored and no file is left."""
+    path = tmp_path / f"out{suffix}"
+    write = _deflate.Member.write
+
+    def failing(self, text):
+        if "</office:spreadsheet>" in text or "</worksheet>" in text:
+            raise OSError(28, "No space left on device")
+        write(self, text)
+
+    monkeypatch.setattr(_deflate.Member, "write", failing)
+    threads, before = threading.active_count(), sys.getswitchinterval()
+    with pytest.raises(OSError, match="No space left on device"):
+        with formats.atomic(path) as f, formats.writer(path)(f) as w:
+            w.sheet("S")
+            w.row(1, [0.5, None, 0.25])
+    assert threading.active_count() == threads and sys.getswitchinterval() == before
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize("suffix", [".ods", ".xlsx"])
 @pytest.mark.parametrize("exception", [RuntimeError, KeyboardInterrupt])
 def test_an_interrupted_write_leaves_no_file_and_no_thread(tmp_path, suffix, exception):

@@ -68,7 +68,7 @@ class Stream:
         self.skip = self.current
 
     def __iter__(self):
-        with _errors(self.path, self.suffix):
+        with errors_of(self.path, self.suffix):
             for events in _module(self.suffix).stream(self.path, self):
                 for event in events:
                     if event[0] != self.skip:
@@ -77,8 +77,9 @@ class Stream:
 
 
 @contextmanager
-def _errors(path, suffix: str):
-    """Turn what a broken file raises into a SheetnetError naming the file."""
+def errors_of(path, suffix: str, reading: bool = True):
+    """Turn what a broken file raises into a SheetnetError naming the file. reading False: the
+    file's parts are being copied into another file, whose OSError (a full disk) is its own."""
     try:
         yield
     except SheetnetError as e:
@@ -91,6 +92,8 @@ def _errors(path, suffix: str):
             raise
         raise SheetnetError(f"not a valid {suffix} file (XML in an {e})", file=path) from None
     except OSError as e:
+        if not reading:
+            raise
         raise SheetnetError(f"cannot read: {e.strerror or e}", file=path) from None
 
 
@@ -153,7 +156,7 @@ def defined_names(path, sheet: str | None = None) -> dict:
     if module is None or not hasattr(module, "defined_names"):
         return {}
     try:
-        with _errors(path, suffix):
+        with errors_of(path, suffix):
             return module.defined_names(path, sheet)
     except SheetnetError:
         return {}

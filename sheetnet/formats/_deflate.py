@@ -1,4 +1,4 @@
-"""Zip members deflated and inflated in background threads.
+"""Zip members deflated in background threads.
 
 The writers produce XML one row at a time; handing the zip stream one small write per row
 makes deflating and crc32 the bottleneck. Here rows are collected into chunks of about a
@@ -47,7 +47,8 @@ class _Switching:
 
 class Member:
     """An open zip member that takes text (or bytes, with binary=True): ``write(data)``, then
-    ``close()`` on success or ``abort()`` on failure (both wait for the thread and close the member)."""
+    ``close()`` on success or ``abort()`` on failure (both wait for the thread and close the
+    member; abort() after close() does nothing more)."""
 
     def __init__(self, zip: zipfile.ZipFile, name, binary: bool = False):
         self.stream = zip.open(name, "w", force_zip64=True)
@@ -55,11 +56,11 @@ class Member:
         self.parts, self.size = [], 0
         self.queue = queue.Queue(DEPTH)
         self.error = None
-        self.stopped = False
-        self.switching = _Switching()
-        self.switching.__enter__()
+        self.stopped = self.ended = False
         self.thread = threading.Thread(target=self._deflate, name=f"deflate {name}", daemon=True)
         self.thread.start()
+        self.switching = _Switching()
+        self.switching.__enter__()
 
     def write(self, text: str) -> None:
         self.parts.append(text)
@@ -103,6 +104,9 @@ class Member:
             self.stream.close()
 
     def _stop(self) -> None:
+        if self.ended:  # abort() after close(), as a writer's clean-up may call it
+            return
+        self.ended = True
         self.queue.put(_END)
         self.thread.join()
         self.switching.__exit__()

@@ -18,7 +18,7 @@ import zipfile
 from contextlib import contextmanager
 from pathlib import Path
 
-from . import ods_copy, xlsx_copy
+from . import errors_of, ods_copy, xlsx_copy
 from ._zip import Zip, open_zip
 
 
@@ -45,7 +45,8 @@ def merge(source, results, out) -> list:
     """Write to the binary file out a copy of the .xlsx workbook at source with the sheets of the
     workbook results (a path or file) added; return notes for the user."""
     notes = []
-    with open_zip(source) as src, open_zip(results) as res, \
+    # What goes wrong is the source's: the results are this package's writer's own.
+    with errors_of(source, ".xlsx", reading=False), open_zip(source) as src, open_zip(results) as res, \
             Zip(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
         xlsx_copy.merge(src, res, dst, notes)
     return notes

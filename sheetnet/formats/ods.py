@@ -425,6 +425,7 @@ class Writer:
             self.package.part("settings.xml", ods_look.settings_xml(self.freezes))
             self.package.part("META-INF/manifest.xml", ods_look.manifest(name for name, _ in self.objects))
         except BaseException:
+            self.out.abort()  # the thread stopped and the member closed, so that the package closes
             self.package.abort()
             raise
         self.package.close()

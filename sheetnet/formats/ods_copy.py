@@ -16,6 +16,7 @@ import shutil
 import zipfile
 
 from ..errors import SheetnetError
+from . import errors_of
 from ._deflate import Member
 from ._package import (
     CHUNK,
@@ -57,22 +58,31 @@ class Copy:
     names of its chart objects as it makes them (objects); close() (or abort()) ends it."""
 
     def __init__(self, source, out, notes: list):
-        self.notes, self.parts, self.late = notes, {}, []
+        self.source, self.notes, self.parts, self.late = source, notes, {}, []
         self.renames, self.rename = {}, None  # of style names, and the function renaming them and objects
-        self.src = open_zip(source)
+        with self._its():
+            self._open(out)
+        self.members = iter(self.src.infolist())
+        self.folders = {}  # a new chart object's folder -> its name in the copy
+        self.replaced = {}  # the source's parts that the copy holds edited: name -> bytes
+
+    def _its(self):
+        """Where what goes wrong is the source's: its parts, broken or not well-formed, are named
+        as its own (the writer's parts are well-formed); an OSError is the copy's, a full disk."""
+        return errors_of(self.source, ".ods", reading=False)
+
+    def _open(self, out) -> None:
+        self.src = open_zip(self.source)
         try:
             if "content.xml" not in self.src.namelist():
                 raise SheetnetError("the workbook has no content.xml")
-            self.dst = Zip(out, "w", compression=zipfile.ZIP_DEFLATED)
+            # The names the new parts must not take: the source's members and manifest entries.
+            self.taken = {n.rstrip("/") for n in [*self.src.namelist(), *_manifest_types(self._small(_MANIFEST))]}
+            self.taken |= {n.removeprefix("ObjectReplacements/") for n in self.taken}
+            self.dst = Zip(out, "w", compression=zipfile.ZIP_DEFLATED)  # last: nothing after it can fail
         except BaseException:
             self.src.close()
             raise
-        self.members = iter(self.src.infolist())
-        # The names the new parts must not take: the source's members and manifest entries.
-        self.taken = {n.rstrip("/") for n in [*self.src.namelist(), *_manifest_types(self._small(_MANIFEST))]}
-        self.taken |= {n.removeprefix("ObjectReplacements/") for n in self.taken}
-        self.folders = {}  # a new chart object's folder -> its name in the copy
-        self.replaced = {}  # the source's parts that the copy holds edited: name -> bytes
 
     def _small(self, name: str) -> bytes | None:
         return read_small(self.src, name) if name in self.src.namelist() else None
@@ -93,6 +103,10 @@ class Copy:
         """The sink for the new tables, given the head of the new sheets' content.xml (up to the
         first table) and its tail (after the last): the source's parts up to its content.xml are
         copied, and its content.xml up to the end of its last table, the new styles spliced in."""
+        with self._its():
+            return self._content(head, tail)
+
+    def _content(self, head: str, tail: str):
         src = self.src
         with src.open("content.xml") as stream:
             places = scan(stream, "content.xml", lambda e: e.depth <= 1 or e.attr(STYLE, "name") is not None,
@@ -124,7 +138,7 @@ class Copy:
             stream.close()
             out.abort()
             raise
-        return _Tables(out, stream, rename)
+        return _Tables(out, stream, rename, self._its)
 
     def _copy(self, info: zipfile.ZipInfo, late: bool = False) -> None:
         """A source part into the copy, as it is or as edited; one listing new parts only once
@@ -139,24 +153,28 @@ class Copy:
     def close(self) -> None:
         """The rest of the source's parts, those listing new parts edited, then the new parts."""
         try:
-            settings = _settings(self._small("settings.xml"), self.parts.get("settings.xml"), self.notes)
-            if settings is not None:
-                self.replaced["settings.xml"] = settings
-            added = {name: name for name in self.replaced if name not in self.src.namelist()}
-            new_parts = {f"{o}/": f"{n}/" for o, n in self.folders.items()}
-            new_parts |= {f"{o}/content.xml": f"{n}/content.xml" for o, n in self.folders.items()}
-            if _MANIFEST in self.src.namelist():
-                self.replaced[_MANIFEST] = _manifest(self._small(_MANIFEST), new_parts | added,
-                                                     _manifest_types(self.parts.get(_MANIFEST)))
-            for info in [*self.late, *self.members]:  # those held back first, nearest their place
-                self._copy(info, late=True)
-            for old, new in new_parts.items():
-                if old in self.parts:
-                    self.dst.writestr(new, self.parts[old])
-            for name in added:
-                self.dst.writestr(name, self.replaced[name])
+            with self._its():
+                self._finish()
         finally:
             self.abort()
+
+    def _finish(self) -> None:
+        settings = _settings(self._small("settings.xml"), self.parts.get("settings.xml"), self.notes)
+        if settings is not None:
+            self.replaced["settings.xml"] = settings
+        added = {name: name for name in self.replaced if name not in self.src.namelist()}
+        new_parts = {f"{o}/": f"{n}/" for o, n in self.folders.items()}
+        new_parts |= {f"{o}/content.xml": f"{n}/content.xml" for o, n in self.folders.items()}
+        if _MANIFEST in self.src.namelist():
+            self.replaced[_MANIFEST] = _manifest(self._small(_MANIFEST), new_parts | added,
+                                                 _manifest_types(self.parts.get(_MANIFEST)))
+        for info in [*self.late, *self.members]:  # those held back first, nearest their place
+            self._copy(info, late=True)
+        for old, new in new_parts.items():
+            if old in self.parts:
+                self.dst.writestr(new, self.parts[old])
+        for name in added:
+            self.dst.writestr(name, self.replaced[name])
 
     def abort(self) -> None:
         """Close both packages (the copy complete, or given up)."""
@@ -171,8 +189,8 @@ class _Tables:
     name styles or chart objects: a sheet's start, its captions); closing copies the source's
     content.xml on from the end of its last table."""
 
-    def __init__(self, out: Member, stream, rename):
-        self.out, self.stream, self.rename = out, stream, rename
+    def __init__(self, out: Member, stream, rename, its):
+        self.out, self.stream, self.rename, self.its = out, stream, rename, its
 
     def write(self, text: str) -> None:
         self.out.write(text.encode())
@@ -182,7 +200,8 @@ class _Tables:
 
     def close(self) -> None:
         try:
-            shutil.copyfileobj(self.stream, self.out, CHUNK)
+            with self.its():
+                shutil.copyfileobj(self.stream, self.out, CHUNK)
         except BaseException:
             self.abort()
             raise

@@ -380,12 +380,17 @@ class Writer:
         self._write(self.rows(values, formulas, r, styles))
 
     def __exit__(self, kind, *_):
-        if kind is None:
-            self._close_sheet()
-            self._finish()
-        elif self.out is not None:
-            self.out.abort()
-        self.zip.close()
+        try:
+            if kind is None:
+                self._close_sheet()
+                self._finish()
+        except BaseException:
+            kind = True
+            raise
+        finally:
+            if kind is not None and self.out is not None:
+                self.out.abort()  # the thread stopped and the member closed, so that the zip closes
+            self.zip.close()
 
     def _finish(self):
         n = len(self.names)
