@@ -68,6 +68,14 @@ class Member:
         if self.size >= CHUNK:
             self._hand_over()
 
+    def write_bytes(self, data: bytes) -> None:
+        """Bytes into a text member, after the text written before them (a copied part's XML)."""
+        if self.parts:
+            self._hand_over()
+        elif self.error is not None:
+            raise self.error
+        self.queue.put(data)
+
     def _hand_over(self) -> None:
         if self.error is not None:
             raise self.error

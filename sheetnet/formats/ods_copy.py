@@ -130,10 +130,10 @@ class Copy:
             if info.filename == "content.xml":
                 break
             self._copy(info)
-        out = Member(self.dst, zipinfo(info), binary=True)
+        out = Member(self.dst, zipinfo(info))  # text, which the writer writes, and the source's bytes
         stream = src.open(info)
         try:
-            splice(stream, out, [_styles_edit(places, styles)] if styles else [], until=tables_at)
+            splice(stream, _Bytes(out), [_styles_edit(places, styles)] if styles else [], until=tables_at)
         except BaseException:
             stream.close()
             out.abort()
@@ -184,6 +184,13 @@ class Copy:
             self.src.close()
 
 
+class _Bytes:
+    """A text member as a binary file, for the source's XML spliced in."""
+
+    def __init__(self, out: Member):
+        self.write = out.write_bytes
+
+
 class _Tables:
     """Where the new tables go: text written as it is (rows), or through rename (text that may
     name styles or chart objects: a sheet's start, its captions); closing copies the source's
@@ -193,15 +200,15 @@ class _Tables:
         self.out, self.stream, self.rename, self.its = out, stream, rename, its
 
     def write(self, text: str) -> None:
-        self.out.write(text.encode())
+        self.out.write(text)
 
     def named(self, text: str) -> None:
-        self.out.write(self.rename(text.encode()))
+        self.out.write(self.rename(text.encode()).decode())
 
     def close(self) -> None:
         try:
             with self.its():
-                shutil.copyfileobj(self.stream, self.out, CHUNK)
+                shutil.copyfileobj(self.stream, _Bytes(self.out), CHUNK)
         except BaseException:
             self.abort()
             raise
