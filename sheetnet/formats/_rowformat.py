@@ -34,10 +34,11 @@ def compile_row(pieces, count: int):
     NotFinite when a number is not finite.
 
     Numbers are written with the fewest digits that read back as the same float64 (the digits
-    Python's repr picks; an exponent as orjson writes it, 1e16), row numbers as integers: orjson
-    writes a row's numbers and row numbers in one call, 3 times faster than '%.17g' (the fastest
-    of Python's own), and the row is one %-format of the texts, split at the commas. A row of
-    formulas alone (verify renders a row's expected formulas so) takes its row numbers by '%d'.
+    Python's repr picks; an exponent as orjson writes it, 1e16 or 1e+16 by its version), row
+    numbers as integers: orjson writes a row's numbers and row numbers in one call, 3 times
+    faster than '%.17g' (the fastest of Python's own), and the row is one %-format of the texts,
+    split at the commas. A row of formulas alone (verify renders a row's expected formulas so)
+    takes its row numbers by '%d'.
     """
     numbers = any(isinstance(p, Value) for p in pieces)
     text, fields = [], []
