@@ -315,23 +315,32 @@ def test_a_sheet_saved_without_cached_values_computes_its_epoch_costs(tmp_path):
     assert "the epoch cost is the mean of the cost of the last 4 row(s), U8:U11" in result.stdout, result.stdout
 
 
-def _rewritten(tmp_path, cell: str, old: str, new: str) -> Path:
-    """The online workbook of _edited, unedited, as sheetnet wrote it (cached values kept), with
-    one cell's text in the network sheet's XML replaced: a wrong formula or number."""
-    src = tmp_path / "online.xlsx"
-    assert sheetnet_cli("template", src, "--data", "xor", "--shuffle", "3", "-n", "12", "--force").returncode == 0
-    out = tmp_path / f"wrong_{cell}.xlsx"
+def _cell_edited(src: Path, out: Path, cell: str, pattern: str, edit) -> Path:
+    """A copy of an .xlsx whose network sheet (the second, after the data sheet) has cell's XML,
+    which must match pattern (from its <c r="..."), replaced by edit(that XML)."""
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w") as zout:
         for item in zin.infolist():
             data = zin.read(item.filename)
             if item.filename == "xl/worksheets/sheet2.xml":
                 text = data.decode()
-                found = re.search(f'<c r="{cell}"[^>]*>.*?</c>', text)
-                assert found and old in found.group(0), (cell, found and found.group(0))
-                text = text[:found.start()] + found.group(0).replace(old, new) + text[found.end():]
-                data = text.encode()
+                found = re.search(f'<c r="{cell}"' + pattern, text)
+                assert found, (cell, pattern)
+                data = (text[:found.start()] + edit(found.group(0)) + text[found.end():]).encode()
             zout.writestr(item, data)
     return out
+
+
+def _rewritten(tmp_path, cell: str, old: str, new: str) -> Path:
+    """The online workbook of _edited, unedited, as sheetnet wrote it (cached values kept), with
+    one cell's text in the network sheet's XML replaced: a wrong formula or number."""
+    src = tmp_path / "online.xlsx"
+    assert sheetnet_cli("template", src, "--data", "xor", "--shuffle", "3", "-n", "12", "--force").returncode == 0
+
+    def edit(xml: str) -> str:
+        assert old in xml, (cell, xml)
+        return xml.replace(old, new)
+
+    return _cell_edited(src, tmp_path / f"wrong_{cell}.xlsx", cell, "[^>]*>.*?</c>", edit)
 
 
 SIXTH = Dataset.shuffled(XOR.X, XOR.T, 3).samples(6) + 1  # the sample of row 13, iteration 6
@@ -478,16 +487,7 @@ def test_a_sheet_of_every_kth_iteration_verifies_and_resumes(tmp_path, suffix):
 def _with_sample(src: Path, out: Path, cell: str, sample: int) -> Path:
     """A copy of an .xlsx whose network sheet (the second, after the data sheet) shows another
     sample number in cell, a cell of the sample column (a number, no formula)."""
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w") as zout:
-        for item in zin.infolist():
-            data = zin.read(item.filename)
-            if item.filename == "xl/worksheets/sheet2.xml":
-                text = data.decode()
-                found = re.search(f'<c r="{cell}"[^>]*><v>[^<]*</v></c>', text)
-                assert found, cell
-                data = (text[:found.start()] + f'<c r="{cell}"><v>{sample}</v></c>' + text[found.end():]).encode()
-            zout.writestr(item, data)
-    return out
+    return _cell_edited(src, out, cell, "[^>]*><v>[^<]*</v></c>", lambda _: f'<c r="{cell}"><v>{sample}</v></c>')
 
 
 def test_verify_numbers_a_resumed_online_sheet_as_train_does(tmp_path):
