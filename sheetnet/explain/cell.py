@@ -113,7 +113,7 @@ def explained(file: str, held: Held, layout: Layout, problem: Problem, report: R
                                   Relation(w, w - product(gamma, Partial(COST, w)), "←")),
                            remarks=(("typed in the first data row; every weight update of every row uses it",),),
                            recomputed=problem.network.lr,
-                           feeds=_feeds(held, layout, row, col, report.every, report.first_iteration),
+                           feeds=_feeds(held, layout, report, row, col),
                            **_verified(report, fault))
     if (row, col) in layout.header():
         return Explanation(**base, **_heading(layout, row, col, c))
@@ -136,11 +136,8 @@ def _verified(report: Report, fault: Fault | None) -> dict:
 
 def _network_cell(held: Held, layout: Layout, problem: Problem, report: Report, c: Column, row: int) -> dict:
     every, first = report.every, layout.first_row
-    # A sheet of every K-th iteration ends with the last iteration, off the grid of K.
-    # Counted from the first row (the recomputation's), and as the sheet numbers them (a resumed sheet's go on).
-    iteration = lambda r: report.iterations if r == report.last_row else 1 + (r - first) * every  # noqa: E731
-    shown = lambda r: report.first_iteration - 1 + iteration(r)  # noqa: E731
-    k = iteration(row)
+    shown = lambda r: _iteration(layout, report, r)  # noqa: E731
+    k = shown(row) - report.first_iteration + 1  # counted from the first row, as the recomputation counts
     layered = c.kind in (Kind.WEIGHT, Kind.ACTIVATION, Kind.DELTA, Kind.CHANGE)
     what = c.describe() + (f", {layer_name(layout, c.layer)}" if layered else "") + f", iteration {shown(row):,}"
     if c.kind == Kind.WEIGHT and row > first and every == 1:
@@ -166,7 +163,14 @@ def _network_cell(held: Held, layout: Layout, problem: Problem, report: Report, 
     recomputed = layout.matrix(history(problem, k, max(k - 1, 1)))[-1][layout.columns.index(c)]
     return dict(kind=str(c.kind), what=what, about=about(layout, c), symbol=of(c, row), iteration=shown(row), law=rule,
                 equation=worked, remarks=remarks, recomputed=float(recomputed), chain=explained_chain,
-                chain_about=chain_about, feeds=_feeds(held, layout, row, c.col, every, report.first_iteration))
+                chain_about=chain_about, feeds=_feeds(held, layout, report, row, c.col))
+
+
+def _iteration(layout: Layout, report: Report, row: int) -> int:
+    """The iteration a data row shows, as the sheet numbers them (a resumed sheet's go on); a sheet
+    of every K-th iteration ends with the last one, off the grid of K."""
+    counted = report.iterations if row == report.last_row else 1 + (row - layout.first_row) * report.every
+    return report.first_iteration - 1 + counted
 
 
 _TYPED = {
@@ -240,7 +244,7 @@ def about(layout: Layout, c: Column) -> tuple:
                                                        "the targets")
 
 
-def _feeds(held: Held, layout: Layout, row: int, col: int, every: int, start: int = 1) -> tuple:
+def _feeds(held: Held, layout: Layout, report: Report, row: int, col: int) -> tuple:
     """The cells of row `row` and the next whose formulas refer to cell (row, col)."""
     out = []
     for r in (row, row + 1):
@@ -252,16 +256,16 @@ def _feeds(held: Held, layout: Layout, row: int, col: int, every: int, start: in
             except FormulaError:
                 continue  # a formula sheetnet cannot read uses no cell that it can tell
             if any(s in (None, held.head.name) and (rr, cc) == (row, col) for s, rr, cc in refers):
-                out.append(Feed(address(r, c), _what(layout, r, c, every, start), cell.formula))
+                out.append(Feed(address(r, c), _what(layout, report, r, c), cell.formula))
     return tuple(out)
 
 
-def _what(layout: Layout, row: int, col: int, every: int, start: int = 1) -> str:
-    """A network cell's quantity and iteration (the first row's being start), in words; '' for another cell."""
+def _what(layout: Layout, report: Report, row: int, col: int) -> str:
+    """A network cell's quantity and iteration, in words; '' for another cell."""
     c = next((c for c in layout.columns if c.col == col), None)
     if c is None or row < layout.first_row:
         return ""
-    return f"{c.describe()}, iteration {start + (row - layout.first_row) * every:,}"
+    return f"{c.describe()}, iteration {_iteration(layout, report, row):,}"
 
 
 # -- captions and labels ---------------------------------------------------------------------------

@@ -46,13 +46,12 @@ class _Switching:
 
 
 class Member:
-    """An open zip member that takes text (or bytes, with binary=True): ``write(data)``, then
+    """An open zip member that takes text (``write``; bytes spliced in by ``write_bytes``), then
     ``close()`` on success or ``abort()`` on failure (both wait for the thread and close the
     member; abort() after close() does nothing more)."""
 
-    def __init__(self, zip: zipfile.ZipFile, name, binary: bool = False):
+    def __init__(self, zip: zipfile.ZipFile, name):
         self.stream = zip.open(name, "w", force_zip64=True)
-        self.join = b"".join if binary else lambda parts: "".join(parts).encode()
         self.parts, self.size = [], 0
         self.queue = queue.Queue(DEPTH)
         self.error = None
@@ -79,7 +78,7 @@ class Member:
     def _hand_over(self) -> None:
         if self.error is not None:
             raise self.error
-        self.queue.put(self.join(self.parts))
+        self.queue.put("".join(self.parts).encode())
         self.parts, self.size = [], 0
 
     def _deflate(self) -> None:
@@ -95,7 +94,7 @@ class Member:
     def close(self) -> None:
         """Write what is left, wait for the thread, close the member; raise the thread's error."""
         if self.error is None:
-            self.queue.put(self.join(self.parts))
+            self.queue.put("".join(self.parts).encode())
         self._stop()
         try:
             self.stream.close()  # after an error too: the zip cannot be closed with a member open

@@ -413,8 +413,7 @@ class Writer:
 
     def __exit__(self, kind, *_):
         if kind is not None:
-            self.out.abort()
-            self.package.abort()
+            self._give_up()
             return
         try:
             self._close_table()
@@ -425,10 +424,15 @@ class Writer:
             self.package.part("settings.xml", ods_look.settings_xml(self.freezes))
             self.package.part("META-INF/manifest.xml", ods_look.manifest(name for name, _ in self.objects))
         except BaseException:
-            self.out.abort()  # the thread stopped and the member closed, so that the package closes
-            self.package.abort()
+            self._give_up()
             raise
         self.package.close()
+
+    def _give_up(self) -> None:
+        # The member first (its thread stopped, its stream closed; again after close(), nothing),
+        # so that the package can close.
+        self.out.abort()
+        self.package.abort()
 
 
 class _Package:

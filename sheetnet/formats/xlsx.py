@@ -380,17 +380,22 @@ class Writer:
         self._write(self.rows(values, formulas, r, styles))
 
     def __exit__(self, kind, *_):
+        if kind is not None:
+            self._give_up()
+            return
         try:
-            if kind is None:
-                self._close_sheet()
-                self._finish()
+            self._close_sheet()
+            self._finish()
         except BaseException:
-            kind = True
+            self._give_up()
             raise
-        finally:
-            if kind is not None and self.out is not None:
-                self.out.abort()  # the thread stopped and the member closed, so that the zip closes
-            self.zip.close()
+        self.zip.close()
+
+    def _give_up(self) -> None:
+        # The sheet's member first (its thread stopped, its stream closed), so that the zip can close.
+        if self.out is not None:
+            self.out.abort()
+        self.zip.close()
 
     def _finish(self):
         n = len(self.names)
